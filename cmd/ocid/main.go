@@ -1,0 +1,44 @@
+// Command ocid is the one binary of the ocid container stack: image
+// transport and store, trust, runtime, the CRI daemon and system
+// containers. This package is flags and wiring only; the work is done by
+// the library packages it calls.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ocid-project/ocid/errdefs"
+)
+
+// Exit codes: 1 for a failure, 2 for bad usage or input.
+const (
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCommand().ExecuteContext(ctx)
+	stop()
+	if err == nil {
+		return
+	}
+	fmt.Fprintln(os.Stderr, "Error:", err)
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, errdefs.ErrInvalidArgument) {
+		os.Exit(exitUsage)
+	}
+	os.Exit(exitFailure)
+}
+
+// usageError marks a command-line mistake.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}

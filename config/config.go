@@ -1,0 +1,115 @@
+// Package config is ocid's configuration file (/etc/ocid/ocid.toml):
+// every key has an embedded default, so ocid runs with no file at all;
+// flags override the file.
+package config
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/ocid-project/ocid/errdefs"
+)
+
+// DefaultPath is where the daemon and the CLI look for the file.
+const DefaultPath = "/etc/ocid/ocid.toml"
+
+//go:embed default.toml
+var defaultTOML string
+
+// DefaultTOML is the commented default configuration, as `make run`
+// installs it.
+func DefaultTOML() string { return defaultTOML }
+
+// Config is the whole configuration.
+type Config struct {
+	// Root holds persistent state (the store); RunRoot volatile state.
+	Root    string `toml:"root"`
+	RunRoot string `toml:"runroot"`
+	// RegistriesConf: empty means the system registries.conf and its .d.
+	RegistriesConf string `toml:"registries_conf"`
+	Policy         string `toml:"policy"`
+	RegistriesD    string `toml:"registries_d"`
+	LogLevel       string `toml:"log_level"`
+	Image          Image  `toml:"image"`
+}
+
+// Image holds the image transfer settings.
+type Image struct {
+	// ParallelCopies bounds concurrent blob transfers per copy.
+	ParallelCopies int `toml:"parallel_copies"`
+	// Retries of a failed registry request or blob transfer.
+	Retries int `toml:"retries"`
+	// DefaultTransport is the transport assumed for names without one
+	// (`ocid image pull busybox`).
+	DefaultTransport string `toml:"default_transport"`
+}
+
+// Default returns the built-in configuration (the parsed default.toml).
+func Default() *Config {
+	var c Config
+	if _, err := toml.Decode(defaultTOML, &c); err != nil {
+		panic(fmt.Sprintf("embedded default.toml: %v", err))
+	}
+	return &c
+}
+
+// Load reads path over the defaults. A missing file is not an error when
+// path is the default path (nothing was asked for); a missing explicit
+// file is. Unknown keys are errors, so a typo does not silently do nothing.
+func Load(path string, explicit bool) (*Config, error) {
+	c := Default()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !explicit {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	md, err := toml.Decode(string(data), c)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %v: %w", path, err, errdefs.ErrInvalidArgument)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		var keys []string
+		for _, k := range und {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		return nil, fmt.Errorf("config %s: unknown key(s) %s: %w", path, strings.Join(keys, ", "), errdefs.ErrInvalidArgument)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Validate checks values that parse but make no sense.
+func (c *Config) Validate() error {
+	switch {
+	case c.Root == "" || !strings.HasPrefix(c.Root, "/"):
+		return fmt.Errorf("root %q must be an absolute path: %w", c.Root, errdefs.ErrInvalidArgument)
+	case c.RunRoot == "" || !strings.HasPrefix(c.RunRoot, "/"):
+		return fmt.Errorf("runroot %q must be an absolute path: %w", c.RunRoot, errdefs.ErrInvalidArgument)
+	case c.Image.ParallelCopies < 1 || c.Image.ParallelCopies > 64:
+		return fmt.Errorf("image.parallel_copies %d must be between 1 and 64: %w", c.Image.ParallelCopies, errdefs.ErrInvalidArgument)
+	case c.Image.Retries < 0 || c.Image.Retries > 20:
+		return fmt.Errorf("image.retries %d must be between 0 and 20: %w", c.Image.Retries, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// Encode renders c as TOML (`ocid config`).
+func (c *Config) Encode() (string, error) {
+	var b strings.Builder
+	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
