@@ -23,7 +23,9 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCommand().ExecuteContext(ctx)
+	root := newRootCommand()
+	root.SetArgs(hoistGlobalConfig(root, os.Args[1:]))
+	err := root.ExecuteContext(ctx)
 	stop()
 	if err == nil {
 		return

@@ -49,6 +49,9 @@ func newRootCommand() *cobra.Command {
 	}
 	f := root.PersistentFlags()
 	f.StringVar(&a.configPath, "config", config.DefaultPath, "configuration `FILE`")
+	// The same flag under a name no subcommand shadows (see hoistGlobalConfig).
+	f.StringVar(&a.configPath, "ocid-config", config.DefaultPath, "configuration `FILE`")
+	f.MarkHidden("ocid-config")
 	f.StringVar(&a.root, "root", "", "persistent state `DIR` (default from config: /var/lib/ocid)")
 	f.StringVar(&a.runroot, "runroot", "", "volatile state `DIR` (default from config: /run/ocid)")
 	f.StringVar(&a.registriesConf, "registries-conf", "", "registries.conf `FILE` (default: /etc/containers/registries.conf and .d)")
@@ -65,7 +68,7 @@ func newRootCommand() *cobra.Command {
 
 // setup loads the configuration and applies the flags that override it.
 func (a *app) setup(cmd *cobra.Command) error {
-	explicit := cmd.Flags().Changed("config")
+	explicit := cmd.Flags().Changed("ocid-config") || (cmd.Flags().Changed("config") && cmd.Flags().Lookup("config").Value.Type() == "string")
 	cfg, err := config.Load(a.configPath, explicit)
 	if err != nil {
 		return err
