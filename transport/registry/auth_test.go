@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ocid-project/ocid/copy"
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/fixtures"
 	"github.com/ocid-project/ocid/transport"
+	"github.com/ocid-project/ocid/transport/all"
 	"github.com/ocid-project/ocid/transport/registry"
 )
 
@@ -92,5 +94,16 @@ func TestTokenAuthPullAndPush(t *testing.T) {
 	}
 	if reg.TokenRequests() == 0 {
 		t.Fatal("no token was requested")
+	}
+	// Push a second image with a token for pull+push, then read it back.
+	other := fixtures.SmallImage(t, fixtures.OCI, fixtures.Gzip, "pushed")
+	layout := fixtures.NewOCILayout(t, "x", other)
+	src, _ := all.ParseImageName("oci:" + layout + ":x")
+	dst, _ := all.ParseImageName("docker://" + reg.Ref("ns/pushed", "v2"))
+	if _, err := copy.Image(context.Background(), dst, src, &copy.Options{InsecureAcceptAnything: true, Dest: o}); err != nil {
+		t.Fatalf("token push: %v", err)
+	}
+	if got, _ := reg.Manifest(t, "ns/pushed", "v2"); !bytes.Equal(got, other.Manifest.Data) {
+		t.Fatal("pushed manifest differs")
 	}
 }
