@@ -85,7 +85,9 @@ func (d *destination) PutBlob(ctx context.Context, r io.Reader, desc image.Descr
 	if desc.Digest != "" && desc.Digest.Algorithm() != digest.SHA256 {
 		return image.Descriptor{}, fmt.Errorf("%s: dir: stores only sha256 blobs, not %s: %w", d.ref, desc.Digest, errdefs.ErrInvalidArgument)
 	}
-	out, err := blobfile.Write(d.tmp, r, desc, func(dg digest.Digest) string { return dg.Encoded() }, blobfile.Options{})
+	// Each blob is flushed as it completes, overlapping the other
+	// transfers, so Commit has only the small files and the directory left.
+	out, err := blobfile.Write(d.tmp, r, desc, func(dg digest.Digest) string { return dg.Encoded() }, blobfile.Options{Sync: true})
 	if err != nil {
 		return image.Descriptor{}, fmt.Errorf("%s: %w", d.ref, err)
 	}
@@ -113,7 +115,7 @@ func (d *destination) Commit(ctx context.Context) error {
 	if _, err := os.Stat(filepath.Join(d.tmp, "manifest.json")); err != nil {
 		return fmt.Errorf("%s: nothing to commit: no manifest was written", d.ref)
 	}
-	if err := syncTree(d.tmp); err != nil {
+	if err := syncSmallFiles(d.tmp, d.have); err != nil {
 		return fmt.Errorf("%s: %w", d.ref, err)
 	}
 	if err := fsutil.ReplaceDir(d.tmp, d.ref.path); err != nil {
@@ -130,13 +132,21 @@ func (d *destination) Close() error {
 	return nil
 }
 
-// syncTree fsyncs every file of a flat directory and the directory itself.
-func syncTree(dir string) error {
+// syncSmallFiles fsyncs the files of a flat directory that are not
+// blobs (already flushed by PutBlob) and the directory itself.
+func syncSmallFiles(dir string, blobs map[digest.Digest]bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
+	isBlob := map[string]bool{}
+	for d := range blobs {
+		isBlob[d.Encoded()] = true
+	}
 	for _, e := range entries {
+		if isBlob[e.Name()] {
+			continue
+		}
 		f, err := os.Open(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return err

@@ -35,6 +35,7 @@ func newArchiveDestination(ref *Reference, opts *transport.Options) (*archiveDes
 		os.RemoveAll(dir)
 		return nil, err
 	}
+	d.scratch = true
 	return &archiveDestination{destination: d, archive: ref}, nil
 }
 

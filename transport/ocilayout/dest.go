@@ -27,11 +27,14 @@ const layoutFileContent = `{"imageLayoutVersion":"1.0.0"}`
 // removed again if the copy fails), and index.json is replaced
 // atomically on Commit, so readers never see a half-added image.
 type destination struct {
-	ref       *Reference
-	root      string // where blobs and index.json are written
-	inPlace   bool   // root is the existing layout
-	mu        sync.Mutex
-	created   []string // blob files this copy added (removed on failure)
+	ref     *Reference
+	root    string // where blobs and index.json are written
+	inPlace bool   // root is the existing layout
+	mu      sync.Mutex
+	created []string // blob files this copy added (removed on failure)
+	// scratch: the layout is a temporary one an archive is made from;
+	// only the archive needs flushing.
+	scratch   bool
 	top       *image.Descriptor
 	committed bool
 }
@@ -123,7 +126,7 @@ func (d *destination) PutBlob(ctx context.Context, r io.Reader, desc image.Descr
 			existed[name] = true
 		}
 		return name
-	}, blobfile.Options{Sync: d.inPlace})
+	}, blobfile.Options{Sync: !d.scratch}) // flushed as each completes, overlapping the others
 	if err != nil {
 		return image.Descriptor{}, fmt.Errorf("%s: %w", d.ref, err)
 	}
@@ -184,8 +187,8 @@ func (d *destination) Commit(ctx context.Context) error {
 	if err := fsutil.WriteFileAtomic(filepath.Join(d.root, "oci-layout"), []byte(layoutFileContent), 0o644); err != nil {
 		return err
 	}
-	if !d.inPlace {
-		if err := syncBlobs(d.root); err != nil {
+	if !d.inPlace && !d.scratch {
+		if err := syncDirs(d.root); err != nil {
 			return err
 		}
 	}
@@ -224,9 +227,11 @@ func (d *destination) Close() error {
 	return nil
 }
 
-func syncBlobs(root string) error {
+// syncDirs fsyncs the directories of a new layout (blobs were flushed
+// as they were written), so the renames in them survive a crash.
+func syncDirs(root string) error {
 	return filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
-		if err != nil {
+		if err != nil || !e.IsDir() {
 			return err
 		}
 		f, err := os.Open(p)
