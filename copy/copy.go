@@ -2,7 +2,6 @@ package copy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	digest "github.com/opencontainers/go-digest"
@@ -95,13 +94,7 @@ func checkPolicy(ctx context.Context, opts *Options, img *UnparsedImage) error {
 	if opts.InsecureAcceptAnything {
 		return nil
 	}
-	if err := opts.Policy.Allow(ctx, img); err != nil {
-		if errors.Is(err, errdefs.ErrPrecondition) {
-			return fmt.Errorf("Source image rejected: %w", err)
-		}
-		return err
-	}
-	return nil
+	return opts.Policy.Allow(ctx, img)
 }
 
 // copier holds one copy's state.

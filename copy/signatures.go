@@ -22,6 +22,9 @@ func (c *copier) carriedSignatures(ctx context.Context, u *UnparsedImage, change
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading signatures: %w", describe(u), err)
 	}
+	if _, err := parseSignatures(sigs); err != nil {
+		return nil, fmt.Errorf("%s: %w", describe(u), err)
+	}
 	if changes && len(sigs) > 0 {
 		return nil, fmt.Errorf("%s: the image has %d signature(s) and its manifest would change (written as %s with the layer compression the destination needs); copy with --remove-signatures to drop them: %w",
 			describe(u), len(sigs), target, errdefs.ErrPrecondition)

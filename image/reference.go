@@ -46,14 +46,19 @@ func PolicyIdentity(named reference.Named) string {
 }
 
 // PolicyNamespaces lists the policy.json scopes that match a registry
-// reference, from most to least specific, after PolicyIdentity: the
-// repository, each parent namespace, the host (with its port if any), then
-// the host's wildcard domains (`a.b.c` → `*.b.c`, `*.c`). A port-less
-// wildcard never matches a host with a port because the port is dropped
-// only for the wildcard forms.
+// reference after PolicyIdentity, from most to least specific (see
+// NameNamespaces).
 func PolicyNamespaces(named reference.Named) []string {
+	return NameNamespaces(named.Name())
+}
+
+// NameNamespaces lists the scopes of a repository name
+// (host[:port]/path): the name, each parent namespace, the host (with its
+// port if any), then the host's wildcard domains (a.b.c → *.b.c, *.c).
+// The wildcard forms drop the port, so a port-less host scope never
+// matches a host with a port.
+func NameNamespaces(name string) []string {
 	var scopes []string
-	name := named.Name()
 	for {
 		scopes = append(scopes, name)
 		i := strings.LastIndex(name, "/")
@@ -75,4 +80,19 @@ func PolicyNamespaces(named reference.Named) []string {
 		scopes = append(scopes, "*."+host)
 	}
 	return scopes
+}
+
+// PathNamespaces are the policy scopes of a file-system image identity:
+// each parent directory, most specific first, up to but excluding "/"
+// (the transport's "" scope plays that role).
+func PathNamespaces(identity string) []string {
+	var res []string
+	for {
+		i := strings.LastIndex(identity, "/")
+		if i <= 0 {
+			return res
+		}
+		identity = identity[:i]
+		res = append(res, identity)
+	}
 }

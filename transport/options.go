@@ -5,6 +5,7 @@ import (
 
 	"github.com/ocid-project/ocid/image"
 	"github.com/ocid-project/ocid/registries"
+	"github.com/ocid-project/ocid/trust/lookaside"
 )
 
 // Options are the settings one side (source or destination) of a copy is
@@ -24,7 +25,7 @@ type Options struct {
 	// AuthFiles replaces the default credential files (--authfile).
 	AuthFiles []string
 	// Lookaside says where signatures live (registries.d); nil: the defaults.
-	Lookaside any
+	Lookaside *lookaside.Config
 	// Platform chooses the instance of an index; zero: this machine.
 	Platform image.Platform
 	// Retries for failed idempotent registry requests.

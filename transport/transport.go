@@ -144,3 +144,10 @@ type Transport interface {
 	// ParseReference parses what follows `NAME:`.
 	ParseReference(s string) (Reference, error)
 }
+
+// SignatureReplacer is implemented by references whose signatures can be
+// replaced in place, without copying the image (`ocid image sign`). sigs
+// is the complete new list for the top-level manifest with digest dg.
+type SignatureReplacer interface {
+	ReplaceSignatures(ctx context.Context, opts *Options, dg digest.Digest, sigs [][]byte) error
+}

@@ -234,5 +234,5 @@ func (d *destination) PutSignatures(ctx context.Context, sigs [][]byte, instance
 		}
 		instance = d.top
 	}
-	return writeSignatures(ctx, d.physical, instance, sigs, d.opts)
+	return d.writeSignatures(ctx, instance, sigs)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/image"
 )
 
 // Explicit makes p absolute and resolves symlinks in the part that
@@ -44,13 +45,7 @@ func Explicit(p string) (string, error) {
 
 // Namespaces are the parent directories of p, most specific first,
 // excluding "/": the policy.json scopes that contain p.
-func Namespaces(p string) []string {
-	var res []string
-	for dir := filepath.Dir(p); dir != "/" && dir != "."; dir = filepath.Dir(dir) {
-		res = append(res, dir)
-	}
-	return res
-}
+func Namespaces(p string) []string { return image.PathNamespaces(p) }
 
 // SplitPathAndRef splits `PATH[:REF]` at the first colon, as skopeo does
 // for oci: and the archive transports.
