@@ -38,6 +38,17 @@ type Config struct {
 	RegistriesD    string `toml:"registries_d"`
 	LogLevel       string `toml:"log_level"`
 	Image          Image  `toml:"image"`
+	Store          Store  `toml:"store"`
+}
+
+// Store holds the image store settings.
+type Store struct {
+	// KeepLayerBlobs keeps compressed layer blobs after unpacking, so
+	// images copy out of the store with their original layer digests.
+	KeepLayerBlobs bool `toml:"keep_layer_blobs"`
+	// AdditionalStores are read-only stores (e.g. on a shared mount)
+	// whose images are used in place.
+	AdditionalStores []string `toml:"additional_stores"`
 }
 
 // Image holds the image transfer settings.

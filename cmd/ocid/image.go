@@ -14,6 +14,16 @@ func newImageCommand(a *app) *cobra.Command {
 		newCopyCommand(a),
 		newListTagsCommand(a),
 		newDeleteCommand(a),
+		newPullCommand(a),
+		newListCommand(a),
+		newRemoveCommand(a),
+		newTagCommand(a),
+		newMountCommand(a),
+		newUmountCommand(a),
+		newSignCommand(a),
+		newVerifyCommand(a),
+		newStandaloneSignCommand(a),
+		newStandaloneVerifyCommand(a),
 	)
 	return cmd
 }

@@ -20,6 +20,7 @@ type transferFlags struct {
 	authFile         string
 	digestFile       string
 	plat             *platformFlags
+	sign             signingFlags
 }
 
 func (t *transferFlags) add(cmd *cobra.Command) {
@@ -79,7 +80,7 @@ func newCopyCommand(a *app) *cobra.Command {
 	t.add(cmd)
 	src := addSideFlags(cmd.Flags(), "src-", "source")
 	dst := addSideFlags(cmd.Flags(), "dest-", "destination")
-	addSigningFlags(cmd, t)
+	t.sign.add(cmd, "sign-")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		srcRef, err := all.ParseImageName(args[0])
 		if err != nil {

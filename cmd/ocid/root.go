@@ -5,12 +5,17 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/ocid-project/ocid/config"
 	"github.com/ocid-project/ocid/registries"
+	"github.com/ocid-project/ocid/store"
+	"github.com/ocid-project/ocid/transport/all"
+	storetransport "github.com/ocid-project/ocid/transport/store"
+	"github.com/ocid-project/ocid/trust/lookaside"
 )
 
 // version is set at build time (-ldflags "-X main.version=…").
@@ -28,11 +33,18 @@ type app struct {
 	logLevel       string
 	insecurePolicy bool
 	tmpDir         string
+	addStores      []string
+
+	storeOnce sync.Once
+	st        *store.Store
+	stErr     error
+	storeTr   *storetransport.Transport
 
 	cfg *config.Config
 	log *slog.Logger
-	// regs is registries.conf, loaded on first use.
+	// regs is registries.conf, look registries.d, loaded on first use.
 	regs *registries.Config
+	look *lookaside.Config
 }
 
 func newRootCommand() *cobra.Command {
@@ -60,9 +72,10 @@ func newRootCommand() *cobra.Command {
 	f.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error")
 	f.BoolVar(&a.insecurePolicy, "insecure-policy", false, "accept any image, ignoring the signature policy (dangerous)")
 	f.StringVar(&a.tmpDir, "tmpdir", "", "`DIR` for temporary files (default $TMPDIR)")
+	f.StringArrayVar(&a.addStores, "additional-store", nil, "read-only store `DIR` whose images are used in place (repeatable)")
 
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImageCommand(a), newVersionCommand(), newConfigCommand(a))
+	root.AddCommand(newImageCommand(a), newStoreCommand(a), newTrustCommand(a), newVersionCommand(), newConfigCommand(a))
 	return root
 }
 
@@ -93,7 +106,25 @@ func (a *app) setup(cmd *cobra.Command) error {
 		return usageError{err}
 	}
 	a.log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if cmd.Flags().Changed("additional-store") {
+		cfg.Store.AdditionalStores = a.addStores
+	}
+	a.storeTr = storetransport.New(a.store)
+	all.Register(a.storeTr)
 	return nil
+}
+
+// store opens the image store on first use.
+func (a *app) store() (*store.Store, error) {
+	a.storeOnce.Do(func() {
+		a.st, a.stErr = store.Open(store.Options{
+			Root: a.cfg.Root, RunRoot: a.cfg.RunRoot,
+			KeepLayerBlobs:   a.cfg.Store.KeepLayerBlobs,
+			AdditionalStores: a.cfg.Store.AdditionalStores,
+			Log:              a.log,
+		})
+	})
+	return a.st, a.stErr
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -48,8 +48,13 @@ func (a *app) transportOptions(s *sideFlags, authFile string, p *platformFlags) 
 	if err != nil {
 		return nil, err
 	}
+	look, err := a.lookaside()
+	if err != nil {
+		return nil, err
+	}
 	o := &transport.Options{
 		Registries: regs,
+		Lookaside:  look,
 		CertDir:    s.certDir,
 		Retries:    a.cfg.Image.Retries,
 		TempDir:    a.tmpDirectory(),

@@ -1,0 +1,213 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
+
+	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/internal/mountinfo"
+)
+
+// ContainerOptions choose a container's root filesystem.
+type ContainerOptions struct {
+	Name string
+	// ReadOnly: the container may not write its root.
+	ReadOnly bool
+	// MayRemount: the container is privileged or holds CAP_SYS_ADMIN, so
+	// it could remount a read-only bind writable; it always gets overlay,
+	// so no container can ever write into the shared objects.
+	MayRemount bool
+}
+
+var containerIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
+
+// CreateContainer records a root filesystem for container id from an
+// image: a read-only bind mount of the checkout when the root is
+// read-only (no overlay, no copy-on-write), else overlayfs over it. It is
+// idempotent: the same id and image return the existing record.
+func (s *Store) CreateContainer(id, imageRef string, o ContainerOptions) (*Container, error) {
+	if !containerIDPattern.MatchString(id) {
+		return nil, fmt.Errorf("container ID %q: %w", id, errdefs.ErrInvalidArgument)
+	}
+	img, err := s.Lookup(imageRef)
+	if err != nil {
+		return nil, err
+	}
+	c := &Container{
+		ID: id, Name: o.Name, ImageID: img.ID, ImageStore: img.ReadOnlyStore,
+		ReadOnly: o.ReadOnly, Overlay: !o.ReadOnly || o.MayRemount, Created: time.Now().UTC(),
+	}
+	if c.Overlay {
+		for _, d := range []string{"upper", "work"} {
+			if err := os.MkdirAll(s.path("containers", id, d), 0o700); err != nil {
+				return nil, err
+			}
+		}
+	}
+	err = s.db.update(func(tx *bolt.Tx) error {
+		var old Container
+		if ok, err := getJSON(tx.Bucket(bucketContainers), []byte(id), &old); err != nil {
+			return err
+		} else if ok {
+			if old.ImageID != c.ImageID {
+				return fmt.Errorf("container %s exists with image %s: %w", id, old.ImageID, errdefs.ErrAlreadyExists)
+			}
+			*c = old
+			return nil
+		}
+		if _, err := getImage(tx, img.ID); err != nil && img.ReadOnlyStore == "" {
+			return err // removed meanwhile
+		}
+		return putJSON(tx.Bucket(bucketContainers), []byte(id), c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Container returns a container's record.
+func (s *Store) Container(id string) (*Container, error) {
+	var c Container
+	err := s.db.view(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bucketContainers), []byte(id), &c)
+		if err == nil && !ok {
+			err = fmt.Errorf("no container %s in the store: %w", id, errdefs.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Containers lists every container's record.
+func (s *Store) Containers() ([]Container, error) {
+	var out []Container
+	err := s.db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketContainers).ForEach(func(k, _ []byte) error {
+			var c Container
+			if _, err := getJSON(tx.Bucket(bucketContainers), k, &c); err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// RootfsPath is where a container's root is mounted.
+func (s *Store) RootfsPath(id string) string {
+	return filepath.Join(s.runroot, "containers", id, "rootfs")
+}
+
+// checkoutFor finds the checkout of an image in this store or the
+// additional store that holds it.
+func (s *Store) checkoutFor(c *Container) (string, error) {
+	if c.ImageStore == "" {
+		return s.checkoutDir(c.ImageID), nil
+	}
+	for _, add := range s.additional {
+		if add.root == c.ImageStore {
+			return add.checkoutDir(c.ImageID), nil
+		}
+	}
+	return "", fmt.Errorf("container %s uses an image of the store %s, which is not configured: %w", c.ID, c.ImageStore, errdefs.ErrNotFound)
+}
+
+// Mount mounts a container's root and returns its path; mounting a
+// mounted root returns the same path.
+func (s *Store) Mount(id string) (string, error) {
+	c, err := s.Container(id)
+	if err != nil {
+		return "", err
+	}
+	target := s.RootfsPath(id)
+	if ok, err := mountinfo.Mounted(target); err != nil || ok {
+		return target, err
+	}
+	lower, err := s.checkoutFor(c)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(target, 0o700); err != nil {
+		return "", err
+	}
+	if !c.Overlay {
+		return target, bindReadOnly(lower, target)
+	}
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, s.path("containers", id, "upper"), s.path("containers", id, "work"))
+	var flags uintptr
+	if c.ReadOnly {
+		flags |= unix.MS_RDONLY
+	}
+	if err := unix.Mount("overlay", target, "overlay", flags, opts); err != nil {
+		return "", fmt.Errorf("mounting overlay for container %s: %w", id, err)
+	}
+	return target, nil
+}
+
+// bindReadOnly bind-mounts src at dst read-only (a bind mount ignores
+// MS_RDONLY on creation; the remount applies it).
+func bindReadOnly(src, dst string) error {
+	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind-mounting %s: %w", src, err)
+	}
+	if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+		unix.Unmount(dst, unix.MNT_DETACH)
+		return fmt.Errorf("making %s read-only: %w", dst, err)
+	}
+	return nil
+}
+
+// Unmount unmounts a container's root; unmounting an unmounted root is
+// not an error.
+func (s *Store) Unmount(id string) error {
+	return unmountAll(s.RootfsPath(id))
+}
+
+// unmountAll unmounts path and anything mounted below it, deepest first.
+func unmountAll(path string) error {
+	points, err := mountinfo.MountPoints(func(p string) bool {
+		return p == path || strings.HasPrefix(p, path+"/")
+	})
+	if err != nil {
+		return err
+	}
+	for i := len(points) - 1; i >= 0; i-- {
+		if err := unix.Unmount(points[i], unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+			return fmt.Errorf("unmounting %s: %w", points[i], err)
+		}
+	}
+	return nil
+}
+
+// RemoveContainer unmounts and deletes a container's root filesystem and
+// record. Removing a container that is not there is not an error (the
+// kubelet retries removals).
+func (s *Store) RemoveContainer(id string) error {
+	if err := s.Unmount(id); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(s.runroot, "containers", id)); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(s.path("containers", id)); err != nil {
+		return err
+	}
+	return s.db.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketContainers).Delete([]byte(id))
+	})
+}

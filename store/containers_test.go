@@ -1,0 +1,146 @@
+package store_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/fixtures"
+	"github.com/ocid-project/ocid/internal/mountinfo"
+	"github.com/ocid-project/ocid/store"
+)
+
+func TestContainerRootfs(t *testing.T) {
+	ts := newStore(t)
+	fx := fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip)
+	img := ts.pull(fx, "test/bb:1")
+	passwd := filepath.Join(ts.s.CheckoutPath(img), "etc/passwd")
+	orig, _ := os.ReadFile(passwd)
+
+	// Read-only: a bind mount of the checkout, no overlay; writes fail.
+	ro, err := ts.s.CreateContainer("ro1", "test/bb:1", store.ContainerOptions{ReadOnly: true})
+	if err != nil || ro.Overlay {
+		t.Fatalf("read-only container: %+v %v", ro, err)
+	}
+	root, err := ts.s.Mount("ro1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte("x"), 0o644); !errors.Is(err, unix.EROFS) {
+		t.Fatalf("write to a read-only root: %v, want EROFS", err)
+	}
+	if again, err := ts.s.Mount("ro1"); err != nil || again != root {
+		t.Fatalf("second mount: %s %v", again, err)
+	}
+
+	// Writable: overlay; a write lands in the upper dir, the shared
+	// object keeps its bytes.
+	if _, err := ts.s.CreateContainer("rw1", "test/bb:1", store.ContainerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rw, err := ts.s.Mount("rw1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rw, "etc/passwd"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if now, _ := os.ReadFile(passwd); string(now) != string(orig) {
+		t.Fatal("a container write reached the shared object")
+	}
+
+	// Read-only but able to remount: overlay, mounted read-only.
+	priv, err := ts.s.CreateContainer("priv", "test/bb:1", store.ContainerOptions{ReadOnly: true, MayRemount: true})
+	if err != nil || !priv.Overlay {
+		t.Fatalf("privileged read-only container must get overlay: %+v %v", priv, err)
+	}
+	pr, err := ts.s.Mount("priv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("", pr, "", unix.MS_REMOUNT, ""); err != nil {
+		t.Fatalf("remount rw: %v", err)
+	}
+	os.WriteFile(filepath.Join(pr, "etc/passwd"), []byte("privileged"), 0o644)
+	if now, _ := os.ReadFile(passwd); string(now) != string(orig) {
+		t.Fatal("a remounted root wrote into the shared object")
+	}
+
+	// The image cannot go while containers use it.
+	if _, err := ts.s.Remove(img.ID.String()); !errors.Is(err, errdefs.ErrPrecondition) {
+		t.Fatalf("removing a used image: %v", err)
+	}
+	for _, id := range []string{"ro1", "rw1", "priv"} {
+		if err := ts.s.RemoveContainer(id); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := mountinfo.Mounted(ts.s.RootfsPath(id)); m {
+			t.Fatalf("%s still mounted", id)
+		}
+		if err := ts.s.RemoveContainer(id); err != nil {
+			t.Fatalf("second remove must be a no-op: %v", err)
+		}
+	}
+	if _, err := ts.s.Remove(img.ID.String()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImageMount(t *testing.T) {
+	ts := newStore(t)
+	ts.pull(fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip), "test/bb:1")
+	dir, err := ts.s.MountImage("test/bb:1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bin/busybox")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); !errors.Is(err, unix.EROFS) {
+		t.Fatalf("image mount is writable: %v", err)
+	}
+	if err := ts.s.UnmountImage("test/bb:1"); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := mountinfo.Mounted(dir); m {
+		t.Fatal("still mounted")
+	}
+}
+
+// TestAdditionalStore: images of a read-only store are listed and run in
+// place, from that store's checkout, without copying.
+func TestAdditionalStore(t *testing.T) {
+	shared := newStore(t)
+	fx := fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip)
+	img := shared.pull(fx, "shared/bb:1")
+
+	node := newStore(t, func(o *store.Options) { o.AdditionalStores = []string{shared.s.Root()} })
+	imgs, err := node.s.Images()
+	if err != nil || len(imgs) != 1 || imgs[0].ReadOnlyStore != shared.s.Root() {
+		t.Fatalf("images seen through the additional store: %+v %v", imgs, err)
+	}
+	if _, err := node.s.CreateContainer("c1", "shared/bb:1", store.ContainerOptions{ReadOnly: true}); err != nil {
+		t.Fatal(err)
+	}
+	root, err := node.s.Mount("c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b unix.Stat_t
+	unix.Stat(filepath.Join(root, "bin/busybox"), &a)
+	unix.Stat(filepath.Join(shared.s.CheckoutPath(img), "bin/busybox"), &b)
+	if a.Ino != b.Ino || a.Dev != b.Dev {
+		t.Fatal("the container does not run the shared store's files in place")
+	}
+	u, _ := node.s.DiskUsage()
+	if u.Objects != 0 {
+		t.Fatalf("the node store copied %d objects", u.Objects)
+	}
+	if err := node.s.RemoveContainer("c1"); err != nil {
+		t.Fatal(err)
+	}
+}

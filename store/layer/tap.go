@@ -1,0 +1,177 @@
+package layer
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/vbatts/tar-split/tar/storage"
+)
+
+// segmentChunk bounds one tar-split segment, so long runs of non-content
+// bytes (sparse data, trailing padding) never sit whole in memory.
+const segmentChunk = 1 << 20
+
+var errTooMuchMetadata = errors.New("too many bytes besides file content (headers, padding, sparse data, trailing data)")
+
+func tooMuchMetadata(max int64) error {
+	return fmt.Errorf("%w: more than %d", errTooMuchMetadata, max)
+}
+
+// tap sits between the layer stream and the tar reader. It hashes every
+// byte (the diffID) and, unless the reader is in the middle of a regular
+// file's content, captures the bytes as tar-split segments. What tap
+// captures plus the file contents are therefore the stream, byte for byte,
+// whatever the tar reader makes of it: this is how Export is exact even
+// for sparse files and trailing garbage.
+type tap struct {
+	r        io.Reader
+	h        hash.Hash
+	n        int64
+	capture  bool
+	seg      []byte
+	captured int64
+	max      int64
+	pk       *packer
+	err      error // sticky
+}
+
+func newTap(r io.Reader, pk *packer, max int64) *tap {
+	return &tap{r: r, h: sha256.New(), capture: true, max: max, pk: pk}
+}
+
+func (t *tap) Read(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.h.Write(p[:n])
+		t.n += int64(n)
+		if t.capture {
+			t.seg = append(t.seg, p[:n]...)
+			t.captured += int64(n)
+			if t.captured > t.max {
+				t.err = tooMuchMetadata(t.max)
+				return n, t.err
+			}
+			if len(t.seg) >= segmentChunk {
+				if ferr := t.flush(); ferr != nil {
+					return n, ferr
+				}
+			}
+		}
+	}
+	return n, err
+}
+
+// flush emits the captured bytes as one segment.
+func (t *tap) flush() error {
+	if len(t.seg) == 0 || t.err != nil {
+		return t.err
+	}
+	if err := t.pk.segment(t.seg); err != nil {
+		t.err = err
+		return err
+	}
+	t.seg = t.seg[:0]
+	return nil
+}
+
+// packer writes tar-split entries as JSON lines (tar-split's own format,
+// so its tools read the result) into a gzip'd buffer. It is tar-split's
+// JSON packer without the refusal of duplicate names (a layer may list a
+// path twice, and Export serves payloads by position, not by name), and it
+// writes the lines itself: encoding/json spent more time checking the
+// base64 of every header for characters to escape than anything else.
+type packer struct {
+	buf  bytes.Buffer
+	gz   *gzip.Writer
+	line []byte
+	pos  int
+}
+
+func newPacker() *packer {
+	p := &packer{}
+	p.gz, _ = gzip.NewWriterLevel(&p.buf, gzip.BestSpeed)
+	return p
+}
+
+// segment adds raw tar bytes: {"type":2,"payload":"<base64>","position":N}.
+func (p *packer) segment(b []byte) error {
+	l := append(p.line[:0], `{"type":2,"payload":"`...)
+	l = base64.StdEncoding.AppendEncode(l, b)
+	l = append(l, `","position":`...)
+	return p.end(l)
+}
+
+// file adds a file entry: {"type":1,"name":"…","size":N,"payload":"<CRC-64
+// base64>","position":N}, with "name_raw" (base64) for a name that is not
+// UTF-8, as storage.Entry.SetName does.
+func (p *packer) file(name string, size int64, crc []byte) error {
+	l := append(p.line[:0], `{"type":1,`...)
+	if utf8.ValidString(name) {
+		q, err := json.Marshal(name)
+		if err != nil {
+			return fmt.Errorf("tar-split: %w", err)
+		}
+		l = append(append(l, `"name":`...), q...)
+	} else {
+		l = append(l, `"name_raw":"`...)
+		l = base64.StdEncoding.AppendEncode(l, []byte(name))
+		l = append(l, '"')
+	}
+	if size != 0 {
+		l = append(l, `,"size":`...)
+		l = strconv.AppendInt(l, size, 10)
+	}
+	if crc == nil {
+		l = append(l, `,"payload":null,"position":`...)
+	} else {
+		l = append(l, `,"payload":"`...)
+		l = base64.StdEncoding.AppendEncode(l, crc)
+		l = append(l, `","position":`...)
+	}
+	return p.end(l)
+}
+
+func (p *packer) end(l []byte) error {
+	l = strconv.AppendInt(l, int64(p.pos), 10)
+	l = append(l, "}\n"...)
+	p.line = l
+	if _, err := p.gz.Write(l); err != nil {
+		return fmt.Errorf("tar-split: %w", err)
+	}
+	p.pos++
+	return nil
+}
+
+func (p *packer) close() ([]byte, error) {
+	if err := p.gz.Close(); err != nil {
+		return nil, fmt.Errorf("tar-split: %w", err)
+	}
+	return p.buf.Bytes(), nil
+}
+
+// splitReader reads what packer wrote, for asm.WriteOutputTarStream.
+type splitReader struct {
+	dec *json.Decoder
+}
+
+func newSplitReader(r io.Reader) *splitReader { return &splitReader{dec: json.NewDecoder(r)} }
+
+func (u *splitReader) Next() (*storage.Entry, error) {
+	var e storage.Entry
+	if err := u.dec.Decode(&e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
