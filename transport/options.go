@@ -2,6 +2,7 @@ package transport
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/ocid-project/ocid/image"
 	"github.com/ocid-project/ocid/registries"
@@ -30,6 +31,10 @@ type Options struct {
 	Platform image.Platform
 	// Retries for failed idempotent registry requests.
 	Retries int
+	// Timeout is how long a registry may keep ocid waiting: for response
+	// headers, and without sending a byte in the middle of a blob (the
+	// download is then resumed). 0 means 60 seconds.
+	Timeout time.Duration
 	// TempDir is where archives are unpacked or assembled; "" = os.TempDir.
 	TempDir string
 	// UserAgent sent to registries.

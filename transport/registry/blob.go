@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/ocid-project/ocid/image"
 )
@@ -25,6 +27,12 @@ type blobReader struct {
 	resumes    int
 	maxResumes int
 	closed     bool
+	// stall cancels the current request when no byte arrived for the
+	// client's timeout: a server that stops sending mid-blob is treated
+	// like a broken connection and the download resumes.
+	stall   *time.Timer
+	cancel  context.CancelFunc
+	stalled atomic.Bool
 }
 
 func (b *blobReader) what() string {
@@ -37,10 +45,18 @@ func (b *blobReader) open() error {
 	if b.off > 0 {
 		hdr["Range"] = fmt.Sprintf("bytes=%d-", b.off)
 	}
-	resp, err := b.c.do(b.ctx, http.MethodGet, b.c.url("blobs/"+b.desc.Digest.String()), nil, hdr)
+	ctx, cancel := context.WithCancel(b.ctx)
+	resp, err := b.c.do(ctx, http.MethodGet, b.c.url("blobs/"+b.desc.Digest.String()), nil, hdr)
 	if err != nil {
+		cancel()
 		return classify(fmt.Errorf("reading %s: %w", b.what(), err))
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			cancel()
+		}
+	}()
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		if b.size < 0 && resp.ContentLength >= 0 {
@@ -66,7 +82,10 @@ func (b *blobReader) open() error {
 		}
 		return fmt.Errorf("reading %s: unexpected status %s", b.what(), resp.Status)
 	}
-	b.body = resp.Body
+	ok = true
+	b.body, b.cancel = resp.Body, cancel
+	b.stalled.Store(false)
+	b.stall = time.AfterFunc(b.c.timeout, func() { b.stalled.Store(true); cancel() })
 	return nil
 }
 
@@ -95,6 +114,12 @@ func (b *blobReader) Read(p []byte) (int, error) {
 		}
 		n, err := b.body.Read(p)
 		b.off += int64(n)
+		if n > 0 {
+			b.stall.Reset(b.c.timeout)
+		}
+		if err != nil && b.stalled.Load() && b.ctx.Err() == nil {
+			err = fmt.Errorf("no data for %v: %w", b.c.timeout, io.ErrUnexpectedEOF)
+		}
 		if err == io.EOF && b.size >= 0 && b.off < b.size {
 			err = io.ErrUnexpectedEOF
 		}
@@ -104,8 +129,7 @@ func (b *blobReader) Read(p []byte) (int, error) {
 		if b.ctx.Err() != nil || b.resumes >= b.maxResumes || !isTransient(err) {
 			return n, fmt.Errorf("reading %s at byte %d: %w", b.what(), b.off, err)
 		}
-		b.body.Close()
-		b.body = nil
+		b.release()
 		b.resumes++
 		b.c.log.Info("blob download interrupted, resuming", "blob", b.desc.Digest, "offset", b.off, "attempt", b.resumes, "error", err)
 		if n > 0 {
@@ -117,15 +141,22 @@ func (b *blobReader) Read(p []byte) (int, error) {
 	}
 }
 
-func (b *blobReader) Close() error {
-	b.closed = true
+// release drops the current response and its watchdog.
+func (b *blobReader) release() error {
 	if b.body == nil {
 		return nil
 	}
+	b.stall.Stop()
 	err := b.body.Close()
+	b.cancel()
 	b.body = nil
-	if errors.Is(err, io.EOF) {
-		return nil
-	}
 	return err
+}
+
+func (b *blobReader) Close() error {
+	b.closed = true
+	if err := b.release(); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
 }

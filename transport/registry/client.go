@@ -35,7 +35,10 @@ type ClientOptions struct {
 	// AuthFiles overrides AuthFiles() (--authfile).
 	AuthFiles []string
 	// Retries is how many times a failed idempotent request is retried.
-	Retries   int
+	Retries int
+	// Timeout bounds waiting for response headers and for progress in a
+	// blob body; 0 means 60 seconds.
+	Timeout   time.Duration
 	UserAgent string
 	Log       *slog.Logger
 }
@@ -47,6 +50,8 @@ type client struct {
 	repo string // path within the host
 	http *http.Client
 	log  *slog.Logger
+	// timeout is the longest a blob body may stall before it is resumed.
+	timeout time.Duration
 }
 
 // apiHost maps docker.io, which is a name, to the host that serves it.
@@ -65,6 +70,10 @@ func newClient(ctx context.Context, host, repo string, push bool, extraPull []st
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
 	tlsConf, err := tlsConfig(host, o.CertDir, o.Insecure)
 	if err != nil {
 		return nil, err
@@ -74,7 +83,7 @@ func newClient(ctx context.Context, host, repo string, push bool, extraPull []st
 		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		TLSClientConfig:       tlsConf,
 		TLSHandshakeTimeout:   15 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
+		ResponseHeaderTimeout: timeout,
 		IdleConnTimeout:       90 * time.Second,
 		MaxIdleConnsPerHost:   32,
 		ForceAttemptHTTP2:     true,
@@ -119,7 +128,7 @@ func newClient(ctx context.Context, host, repo string, push bool, extraPull []st
 	if err != nil {
 		return nil, classify(fmt.Errorf("connecting to registry %s: %w", host, err))
 	}
-	return &client{host: host, repo: repo, http: &http.Client{Transport: authed}, log: log}, nil
+	return &client{host: host, repo: repo, http: &http.Client{Transport: authed}, log: log, timeout: timeout}, nil
 }
 
 // url builds https://HOST/v2/REPO/SUFFIX; the scheme is switched to http

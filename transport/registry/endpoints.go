@@ -55,7 +55,7 @@ func clientOptions(opts *transport.Options, insecure bool) ClientOptions {
 	co := ClientOptions{Insecure: insecure, Retries: 3}
 	if opts != nil {
 		co.CertDir, co.Creds, co.AuthFiles = opts.CertDir, opts.Creds, opts.AuthFiles
-		co.UserAgent, co.Log = opts.UserAgent, opts.Logger()
+		co.UserAgent, co.Log, co.Timeout = opts.UserAgent, opts.Logger(), opts.Timeout
 		if opts.Retries > 0 {
 			co.Retries = opts.Retries
 		}

@@ -211,3 +211,80 @@ func TestTooManyRequestsHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("Retry-After: 1 was not honoured (took %v)", time.Since(start))
 	}
 }
+
+// TestStalledDownloadResumes: a server that stops sending in the middle
+// of a blob is given up on after the timeout and the download resumes.
+func TestStalledDownloadResumes(t *testing.T) {
+	reg := fixtures.StartRegistry(t)
+	img := fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip)
+	reg.Push(t, "ns/app", "v1", img)
+	p := newFaultProxy(t, reg)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	stall := times(1, func(r *http.Request) bool { return blobGet(r) && r.Header.Get("Range") == "" })
+	p.add(func(w http.ResponseWriter, r *http.Request) bool {
+		if !stall(r) {
+			return false
+		}
+		data := img.Layers[0].Data
+		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(data[:1000])
+		w.(http.Flusher).Flush()
+		select { // hang until the client gives up or the test ends
+		case <-r.Context().Done():
+		case <-release:
+		}
+		return true
+	})
+	ref, _ := registry.ParseReference("//" + p.host() + "/ns/app:v1")
+	o := insecureOpts()
+	o.Timeout = 300 * time.Millisecond
+	src, err := ref.NewSource(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	rc, _, err := src.Blob(context.Background(), img.Layers[0].Descriptor())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatalf("a stalled download should resume: %v", err)
+	}
+	if !bytes.Equal(got, img.Layers[0].Data) {
+		t.Fatal("resumed layer differs")
+	}
+	if len(p.requests("bytes=1000-")) != 1 {
+		t.Fatalf("no resume from byte 1000: %v", p.requests("/blobs/"))
+	}
+}
+
+// TestUnansweredRequestTimesOut: a registry that accepts connections but
+// never answers ends in a clear timeout error, not a hang.
+func TestUnansweredRequestTimesOut(t *testing.T) {
+	reg := fixtures.StartRegistry(t)
+	reg.Push(t, "ns/app", "v1", fixtures.SmallImage(t, fixtures.OCI, fixtures.Gzip, "timeout"))
+	p := newFaultProxy(t, reg)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	p.add(func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Path, "/manifests/") {
+			return false
+		}
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+		return true
+	})
+	ref, _ := registry.ParseReference("//" + p.host() + "/ns/app:v1")
+	o := insecureOpts()
+	o.Timeout, o.Retries = 200*time.Millisecond, 1
+	_, err := ref.NewSource(context.Background(), o)
+	if err == nil || !strings.Contains(err.Error(), "timeout") || !strings.Contains(err.Error(), "ns/app") {
+		t.Fatalf("want a timeout error naming the image, got %v", err)
+	}
+}
