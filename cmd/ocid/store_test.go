@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -215,4 +216,39 @@ func TestStoreCommands(t *testing.T) {
 		t.Fatalf("after removing everything: %+v", d)
 	}
 	e.ocid("image", "rm", "nosuch:image").mustFail(t, "no image")
+}
+
+// TestPullShortNames: aliases win, then search registries are tried in
+// order; with short-name-mode enforcing, an ambiguous name is refused.
+func TestPullShortNames(t *testing.T) {
+	empty := fixtures.StartRegistry(t)
+	full := fixtures.StartRegistry(t)
+	img := fixtures.SmallImage(t, fixtures.OCI, fixtures.Gzip, "short")
+	full.Push(t, "team/app", "v1", img)
+	full.Push(t, "other/thing", "v1", img)
+	e := newStoreEnv(t, full)
+	conf := func(extra string) {
+		os.WriteFile(e.regsConf, []byte(fmt.Sprintf(`unqualified-search-registries = ["%s", "%s"]
+%s
+[[registry]]
+location = "%s"
+insecure = true
+[[registry]]
+location = "%s"
+insecure = true
+`, empty.Host, full.Host, extra, empty.Host, full.Host)), 0o644)
+	}
+	conf("")
+	id := strings.TrimSpace(e.ocid("image", "pull", "-q", "team/app:v1").mustSucceed(t).stdout)
+	if id != img.Config.Digest.String() {
+		t.Fatalf("pulled %s", id)
+	}
+	e.ocid("image", "inspect", "store:"+full.Ref("team/app", "v1")).mustSucceed(t)
+
+	conf(fmt.Sprintf("[aliases]\n\"myapp\" = \"%s/other/thing\"\n", full.Host))
+	e.ocid("image", "pull", "-q", "myapp:v1").mustSucceed(t)
+	e.ocid("image", "inspect", "store:"+full.Ref("other/thing", "v1")).mustSucceed(t)
+
+	conf("short-name-mode = \"enforcing\"")
+	e.ocid("image", "pull", "-q", "team/app:v1").mustFail(t, "ambiguous")
 }
