@@ -146,7 +146,7 @@ func (s *Store) Mount(id string) (string, error) {
 		return "", err
 	}
 	if !c.Overlay {
-		return target, bindReadOnly(lower, target)
+		return target, bindReadOnly(lower, target, false)
 	}
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, s.path("containers", id, "upper"), s.path("containers", id, "work"))
 	var flags uintptr
@@ -160,12 +160,17 @@ func (s *Store) Mount(id string) (string, error) {
 }
 
 // bindReadOnly bind-mounts src at dst read-only (a bind mount ignores
-// MS_RDONLY on creation; the remount applies it).
-func bindReadOnly(src, dst string) error {
+// MS_RDONLY on creation; the remount applies it). nodev is for mounts
+// people browse on the host: images may carry device nodes.
+func bindReadOnly(src, dst string, nodev bool) error {
 	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("bind-mounting %s: %w", src, err)
 	}
-	if err := unix.Mount("", dst, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+	flags := uintptr(unix.MS_REMOUNT | unix.MS_BIND | unix.MS_RDONLY)
+	if nodev {
+		flags |= unix.MS_NODEV | unix.MS_NOSUID
+	}
+	if err := unix.Mount("", dst, "", flags, ""); err != nil {
 		unix.Unmount(dst, unix.MNT_DETACH)
 		return fmt.Errorf("making %s read-only: %w", dst, err)
 	}

@@ -75,6 +75,7 @@ func (s *Store) references() (*refs, error) {
 func (s *Store) collect(ctx context.Context) (*GCStats, error) {
 	st := &GCStats{}
 	st.Temp = s.cleanStaleTemp()
+	s.objs.CleanTemp() // only under the exclusive lock: pulls stage objects there
 	r, err := s.references()
 	if err != nil {
 		return nil, err
@@ -182,7 +183,6 @@ func (s *Store) cleanStaleTemp() int {
 		os.RemoveAll(p)
 		n++
 	}
-	s.objs.CleanTemp()
 	return n
 }
 

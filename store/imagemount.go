@@ -37,7 +37,7 @@ func (s *Store) MountImage(ref, dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
-	if err := bindReadOnly(src, dir); err != nil {
+	if err := bindReadOnly(src, dir, true); err != nil {
 		return "", fmt.Errorf("mounting image %s: %w", img.ID, err)
 	}
 	return dir, nil

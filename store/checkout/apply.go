@@ -106,9 +106,14 @@ func (b *builder) linkLower(pfd int, owned bool, e *layer.Entry, name string) er
 	if err != nil {
 		return fmt.Errorf("hardlink target %q: %w", e.Linkname, notFound(err))
 	}
-	if towned {
-		defer unix.Close(tfd)
+	if !towned {
+		// Our own descriptor: replacing e.Path may remove (and forget) the
+		// target's directory, closing the cached one while in use.
+		if tfd, err = unix.Dup(tfd); err != nil {
+			return fmt.Errorf("hardlink target %q: %w", e.Linkname, err)
+		}
 	}
+	defer unix.Close(tfd)
 	var st unix.Stat_t
 	if err := unix.Fstatat(tfd, tname, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("hardlink target %q: %w", e.Linkname, notFound(err))

@@ -71,6 +71,7 @@ func (b *builder) layer(l *layer.Layer) error {
 		if err := e.Validate(); err != nil {
 			return fmt.Errorf("entry %d (%q): %w: %w", i, e.Path, err, errdefs.ErrInvalidArgument)
 		}
+		b.dirs.trim()
 		var err error
 		switch e.Type {
 		case layer.TypeWhiteout:
@@ -89,6 +90,7 @@ func (b *builder) layer(l *layer.Layer) error {
 			}
 		}
 		e := &l.Entries[i]
+		b.dirs.trim()
 		if err := b.apply(e); err != nil {
 			return fmt.Errorf("entry %q: %w", e.Path, err)
 		}

@@ -241,9 +241,10 @@ func TestBuildErrors(t *testing.T) {
 
 	// A hardlink to a file no layer has; a file used as a directory.
 	for name, tars := range map[string][][]byte{
-		"missing hardlink target": {lt.Tar(t, lt.Hardlink("x", "etc/passwd"))},
-		"hardlink to a directory": {lt.Tar(t, lt.Dir("d", 0o755)), lt.Tar(t, lt.Hardlink("x", "d"))},
-		"file as parent":          {lt.Tar(t, lt.Reg("f", "x", 0o644)), lt.Tar(t, lt.Reg("f/g", "y", 0o644))},
+		"missing hardlink target":  {lt.Tar(t, lt.Hardlink("x", "etc/passwd"))},
+		"hardlink to a directory":  {lt.Tar(t, lt.Dir("d", 0o755)), lt.Tar(t, lt.Hardlink("x", "d"))},
+		"file as parent":           {lt.Tar(t, lt.Reg("f", "x", 0o644)), lt.Tar(t, lt.Reg("f/g", "y", 0o644))},
+		"link over its own target": {lt.Tar(t, lt.Reg("a/b/f", "x", 0o644)), lt.Tar(t, lt.Hardlink("a", "a/b/f"))},
 	} {
 		err := e.build(t, e.layers(t, tars...)...)
 		if err == nil {
@@ -258,5 +259,24 @@ func TestBuildErrors(t *testing.T) {
 	if err := checkout.Build(ctx, e.dir, e.layers(t, lt.Tar(t, lt.Reg("f", "x", 0o644))), e.objs); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: %v", err)
 	}
+	e.untouched(t)
+}
+
+// TestBuildManyDirectories goes past the descriptor cache's size, with
+// hardlinks into lower layers' directories on the way.
+func TestBuildManyDirectories(t *testing.T) {
+	var lower, upper []lt.File
+	for i := range 1500 {
+		lower = append(lower, lt.Reg(fmt.Sprintf("d%d/sub/f", i), fmt.Sprint(i), 0o644))
+		if i%3 == 0 {
+			upper = append(upper, lt.Hardlink(fmt.Sprintf("d%d/link", (i*7)%1500), fmt.Sprintf("d%d/sub/f", i)))
+		}
+	}
+	e := newEnv(t)
+	tars := [][]byte{lt.Tar(t, lower...), lt.Tar(t, upper...)}
+	if err := e.build(t, e.layers(t, tars...)...); err != nil {
+		t.Fatal(err)
+	}
+	lt.Check(t, lt.Merge(t, tars...), lt.Walk(t, e.dir))
 	e.untouched(t)
 }

@@ -32,7 +32,8 @@ type dirs struct {
 // open returns a descriptor of directory p (relative, clean; "." is the
 // root) and whether the caller must close it (it is not cached). With
 // create, missing directories on the way are made, like mkdir -p, inside
-// the root.
+// the root. A cached descriptor stays valid until trim, or until forget
+// drops p or a directory above it.
 func (d *dirs) open(p string, create bool) (fd int, owned bool, err error) {
 	if p == "." {
 		return d.root, false, nil
@@ -78,10 +79,16 @@ func (d *dirs) open(p string, create bool) (fd int, owned bool, err error) {
 }
 
 func (d *dirs) remember(p string, fd int) {
+	d.cache[p] = fd
+}
+
+// trim empties a full cache. It is called only between entries, when no
+// cached descriptor is in use: closing one a caller still holds could let
+// the number be reused by another open, and an *at call land elsewhere.
+func (d *dirs) trim() {
 	if len(d.cache) >= maxCachedDirs {
 		d.flush()
 	}
-	d.cache[p] = fd
 }
 
 // forget drops the descriptors of p and everything below it (p was

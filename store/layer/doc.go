@@ -39,13 +39,27 @@
 //
 // Symlink targets are kept as given: images legitimately hold absolute and
 // "../" symlinks, and the checkout builder never follows them outside.
+// archive/tar takes the last of repeated PAX records (as every Go-based
+// runtime does); PAX global headers are kept for Export but not applied.
+//
+// # Empty layers
+//
+// A stream of zero bytes, a lone end-of-archive marker and a single zero
+// block are all empty layers (no entries); their DiffID is the digest of
+// exactly those bytes, and Export gives them back.
 //
 // # Whiteouts
 //
 // ".wh.NAME" becomes a TypeWhiteout entry for dir/NAME, ".wh..wh..opq" a
 // TypeOpaque entry for its directory; other ".wh..wh.*" names (aufs
-// bookkeeping) are TypeIgnored. They are applied by the checkout, never
-// created as files.
+// bookkeeping) and everything under them are TypeIgnored (so a hardlink to
+// aufs' ".wh..wh.plnk" fails at checkout). They are applied by the
+// checkout, never created as files.
+//
+// # Metadata files
+//
+// Layer.WriteDir and ReadLayer store a layer as two files, "entries" and
+// "tar-split.json.gz"; their format is described in format.go.
 //
 // Layers can be unpacked concurrently into one objects.Store.
 package layer

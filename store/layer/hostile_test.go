@@ -116,9 +116,9 @@ func hostileCases(t testing.TB) []hostileCase {
 }
 
 func TestHostileTars(t *testing.T) {
+	objs := newObjects(t)
 	for _, c := range hostileCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			objs := newObjects(t)
 			_, err := layer.Unpack(context.Background(), bytes.NewReader(c.tar), objs, c.opts)
 			if !errors.Is(err, errdefs.ErrInvalidArgument) {
 				t.Fatalf("Unpack = %v, want invalid argument", err)
@@ -187,5 +187,17 @@ func TestSourceErrors(t *testing.T) {
 	cancel()
 	if _, err := layer.Unpack(ctx, bytes.NewReader(tb), objs, layer.Options{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled: %v", err)
+	}
+}
+
+// TestDuplicatePAXRecords: archive/tar does not refuse a PAX header naming
+// a key twice; the last one wins (as in every Go-based runtime), and the
+// stream still round-trips exactly.
+func TestDuplicatePAXRecords(t *testing.T) {
+	pax := withTypeflag(t, lt.Reg("PaxHeaders/dup", "12 path=aaa\n12 path=bbb\n", 0o644), 'x')
+	tb := append(pax[:len(pax)-1024], lt.Tar(t, lt.Reg("placeholder", "x", 0o644))...)
+	l := roundTrip(t, newObjects(t), tb)
+	if len(l.Entries) != 1 || l.Entries[0].Path != "bbb" {
+		t.Fatalf("entries: %+v", l.Entries)
 	}
 }

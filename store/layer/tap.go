@@ -1,6 +1,7 @@
 package layer
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -161,17 +162,151 @@ func (p *packer) close() ([]byte, error) {
 	return p.buf.Bytes(), nil
 }
 
-// splitReader reads what packer wrote, for asm.WriteOutputTarStream.
+// splitReader reads tar-split JSON lines for asm.WriteOutputTarStream.
+// Segment lines in the exact shape packer writes them (most of the data)
+// are parsed directly; anything else goes through encoding/json, so files
+// written by tar-split's own packer read as well.
 type splitReader struct {
-	dec *json.Decoder
+	r    *bufio.Reader
+	line []byte
 }
 
-func newSplitReader(r io.Reader) *splitReader { return &splitReader{dec: json.NewDecoder(r)} }
+func newSplitReader(r io.Reader) *splitReader {
+	return &splitReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+const segmentPrefix = `{"type":2,"payload":"`
 
 func (u *splitReader) Next() (*storage.Entry, error) {
-	var e storage.Entry
-	if err := u.dec.Decode(&e); err != nil {
+	line, err := u.readLine()
+	if err != nil {
 		return nil, err
 	}
+	if e, ok := parseSegment(line); ok {
+		return e, nil
+	}
+	if e, ok := parseFile(line); ok {
+		return e, nil
+	}
+	var e storage.Entry
+	if err := json.Unmarshal(line, &e); err != nil {
+		return nil, fmt.Errorf("tar-split: %w", err)
+	}
 	return &e, nil
+}
+
+// readLine returns the next non-empty line, valid until the next call.
+func (u *splitReader) readLine() ([]byte, error) {
+	for {
+		b, err := u.r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			u.line = append(u.line[:0], b...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				b, err = u.r.ReadSlice('\n')
+				u.line = append(u.line, b...)
+			}
+			b = u.line
+		}
+		if err != nil && !(err == io.EOF && len(bytes.TrimSpace(b)) > 0) {
+			return nil, err
+		}
+		if b = bytes.TrimSpace(b); len(b) > 0 {
+			return b, nil
+		}
+	}
+}
+
+// parseFile parses {"type":1,"name":"…"[,"size":N],"payload":null|"<base64>","position":N}
+// for names without JSON escapes.
+func parseFile(line []byte) (*storage.Entry, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(`{"type":1,"name":"`))
+	if !ok {
+		return nil, false
+	}
+	name, rest, ok := bytes.Cut(rest, []byte(`"`))
+	if !ok || !plainJSONString(name) {
+		return nil, false
+	}
+	e := &storage.Entry{Type: storage.FileType, Name: string(name)}
+	if num, r, ok := cutNumber(rest, `,"size":`); ok {
+		e.Size, rest = num, r
+	}
+	if r, ok := bytes.CutPrefix(rest, []byte(`,"payload":null`)); ok {
+		rest = r
+	} else if r, ok := bytes.CutPrefix(rest, []byte(`,"payload":"`)); ok {
+		b64, r, ok := bytes.Cut(r, []byte(`"`))
+		if !ok {
+			return nil, false
+		}
+		p, err := base64.StdEncoding.DecodeString(string(b64))
+		if err != nil {
+			return nil, false
+		}
+		e.Payload, rest = p, r
+	} else {
+		return nil, false
+	}
+	pos, rest, ok := cutNumber(rest, `,"position":`)
+	if !ok || string(rest) != "}" {
+		return nil, false
+	}
+	e.Position = int(pos)
+	return e, true
+}
+
+// plainJSONString reports whether b is valid UTF-8 that JSON carries
+// unescaped (no backslash, no control character).
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
+}
+
+// cutNumber parses prefix followed by a JSON integer (no leading zeros).
+func cutNumber(b []byte, prefix string) (int64, []byte, bool) {
+	rest, ok := bytes.CutPrefix(b, []byte(prefix))
+	if !ok {
+		return 0, b, false
+	}
+	i := 0
+	if i < len(rest) && rest[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if i == start || rest[start] == '0' && i > start+1 {
+		return 0, b, false
+	}
+	n, err := strconv.ParseInt(string(rest[:i]), 10, 64)
+	if err != nil {
+		return 0, b, false
+	}
+	return n, rest[i:], true
+}
+
+// parseSegment parses {"type":2,"payload":"<base64>","position":N}.
+func parseSegment(line []byte) (*storage.Entry, bool) {
+	rest, ok := bytes.CutPrefix(line, []byte(segmentPrefix))
+	if !ok {
+		return nil, false
+	}
+	b64, rest, ok := bytes.Cut(rest, []byte(`"`))
+	if !ok {
+		return nil, false
+	}
+	pos, rest, ok := cutNumber(rest, `,"position":`)
+	if !ok || string(rest) != "}" {
+		return nil, false
+	}
+	payload := make([]byte, base64.StdEncoding.DecodedLen(len(b64)))
+	n, err := base64.StdEncoding.Decode(payload, b64)
+	if err != nil {
+		return nil, false
+	}
+	return &storage.Entry{Type: storage.SegmentType, Payload: payload[:n], Position: int(pos)}, true
 }

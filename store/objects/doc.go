@@ -35,7 +35,9 @@
 // (such as security.selinux, which the host's policy sets), is decided above
 // this package (store/layer).
 //
-// Setting metadata follows the kernel's rules: content is written first,
+// Put needs the privileges to give a file any owner and mode (CAP_CHOWN,
+// CAP_FOWNER, CAP_FSETID, and CAP_SETFCAP for capabilities): the store runs
+// as root. Setting metadata follows the kernel's rules: content is written first,
 // then chown (which clears setuid/setgid and security.capability), then
 // chmod, then xattrs, then the timestamps.
 //
@@ -49,6 +51,9 @@
 // the objects' filesystem and so covers every object put before it, whoever
 // put it. After a power loss, objects put after the last Sync may be
 // truncated; [Store.Verify] finds them.
+//
+// An mtime the filesystem cannot store exactly (ext4 clamps to 1901…2446)
+// is keyed as stored, so Verify agrees with the disk; see [Store.Put].
 //
 // # Concurrency
 //

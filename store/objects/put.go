@@ -30,10 +30,12 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, smallFile); return &
 
 // Put stores the content read from r (to EOF) with metadata meta and
 // returns the object. If the object already exists nothing is written
-// (dedup). The key is meta.Key of the content, except when the filesystem
-// cannot store meta.Mtime exactly (ext4 clamps to 1901…2446): then it
-// covers the mtime as stored, so Verify agrees with the disk. The object appears complete or not at all; see the package
+// (dedup). The object appears complete or not at all; see the package
 // comment for durability (no fsync here; call Sync).
+//
+// The key is meta.Key of the content, except when the filesystem cannot
+// store meta.Mtime exactly (ext4 clamps to 1901…2446): then it covers the
+// mtime as stored, so Verify agrees with the disk.
 func (s *Store) Put(ctx context.Context, meta FileMeta, r io.Reader) (Object, error) {
 	if err := ctx.Err(); err != nil {
 		return Object{}, err
