@@ -38,7 +38,25 @@ type Config struct {
 	RegistriesD    string `toml:"registries_d"`
 	LogLevel       string `toml:"log_level"`
 	Image          Image  `toml:"image"`
-	Store          Store  `toml:"store"`
+	Store          Store   `toml:"store"`
+	Runtime        Runtime `toml:"runtime"`
+}
+
+// Runtime holds the container runtime settings.
+type Runtime struct {
+	// DefaultRuntime names the handler used when none is asked for.
+	DefaultRuntime string `toml:"default_runtime"`
+	// Handlers are OCI runtime binaries by name.
+	Handlers map[string]RuntimeHandler `toml:"handlers"`
+	// CgroupManager is "cgroupfs", or "systemd" where systemd is PID 1.
+	CgroupManager string `toml:"cgroup_manager"`
+	// CgroupParent is the cgroupfs parent of containers.
+	CgroupParent string `toml:"cgroup_parent"`
+}
+
+// RuntimeHandler is one OCI runtime.
+type RuntimeHandler struct {
+	Path string `toml:"path"`
 }
 
 // Store holds the image store settings.
@@ -112,6 +130,11 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("image.parallel_copies %d must be between 1 and 64: %w", c.Image.ParallelCopies, errdefs.ErrInvalidArgument)
 	case c.Image.Retries < 0 || c.Image.Retries > 20:
 		return fmt.Errorf("image.retries %d must be between 0 and 20: %w", c.Image.Retries, errdefs.ErrInvalidArgument)
+	case c.Runtime.CgroupManager != "cgroupfs" && c.Runtime.CgroupManager != "systemd":
+		return fmt.Errorf("runtime.cgroup_manager %q must be cgroupfs or systemd: %w", c.Runtime.CgroupManager, errdefs.ErrInvalidArgument)
+	}
+	if _, ok := c.Runtime.Handlers[c.Runtime.DefaultRuntime]; !ok {
+		return fmt.Errorf("runtime.default_runtime %q has no [runtime.handlers.%s] entry: %w", c.Runtime.DefaultRuntime, c.Runtime.DefaultRuntime, errdefs.ErrInvalidArgument)
 	}
 	return nil
 }

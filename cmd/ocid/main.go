@@ -22,6 +22,11 @@ const (
 )
 
 func main() {
+	// A container's monitor is this binary too; it starts without the
+	// command-line machinery to stay small (one per running container).
+	if len(os.Args) == 3 && os.Args[1] == "monitor" {
+		os.Exit(runMonitor(os.Args[2]))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root := newRootCommand()
 	root.SetArgs(hoistGlobalConfig(root, os.Args[1:]))
@@ -29,6 +34,10 @@ func main() {
 	stop()
 	if err == nil {
 		return
+	}
+	var ec exitCodeError
+	if errors.As(err, &ec) {
+		os.Exit(ec.code)
 	}
 	fmt.Fprintln(os.Stderr, "Error:", err)
 	var ue usageError

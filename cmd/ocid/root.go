@@ -12,6 +12,7 @@ import (
 
 	"github.com/ocid-project/ocid/config"
 	"github.com/ocid-project/ocid/registries"
+	"github.com/ocid-project/ocid/runtime"
 	"github.com/ocid-project/ocid/store"
 	"github.com/ocid-project/ocid/transport/all"
 	storetransport "github.com/ocid-project/ocid/transport/store"
@@ -39,6 +40,7 @@ type app struct {
 	st        *store.Store
 	stErr     error
 	storeTr   *storetransport.Transport
+	rt        *runtime.Manager
 
 	cfg *config.Config
 	log *slog.Logger
@@ -75,7 +77,7 @@ func newRootCommand() *cobra.Command {
 	f.StringArrayVar(&a.addStores, "additional-store", nil, "read-only store `DIR` whose images are used in place (repeatable)")
 
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImageCommand(a), newStoreCommand(a), newTrustCommand(a), newVersionCommand(), newConfigCommand(a))
+	root.AddCommand(newImageCommand(a), newContainerCommand(a), newStoreCommand(a), newTrustCommand(a), newVersionCommand(), newConfigCommand(a))
 	return root
 }
 

@@ -1,0 +1,189 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/image"
+	"github.com/ocid-project/ocid/internal/fsutil"
+	"github.com/ocid-project/ocid/runtime/monitor"
+	"github.com/ocid-project/ocid/runtime/spec"
+	"github.com/ocid-project/ocid/store"
+)
+
+// CreateOptions describe a container to create.
+type CreateOptions struct {
+	// ID is generated when empty; Name is the ID when empty.
+	ID, Name string
+	// Image is a store reference (name, ID, digest).
+	Image string
+	// Handler is the OCI runtime's name ("" = the default).
+	Handler string
+	// Spec holds everything else about the process and its sandbox;
+	// Rootfs, Terminal and (if empty) CgroupsPath are set here.
+	Spec     spec.Options
+	LogPath  string
+	Terminal bool
+	// Stdin keeps stdin open for attach; StdinOnce closes it after the
+	// first attached client leaves.
+	Stdin, StdinOnce bool
+	Labels           map[string]string
+	Annotations      map[string]string
+	// StopSignal overrides the image's.
+	StopSignal string
+}
+
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}$`)
+
+// Create makes a container: its root filesystem from the store, its OCI
+// spec and bundle, and its monitor, which creates it with the OCI runtime.
+// Its process waits for Start. Every step registers its undo, so a
+// failure leaves nothing behind.
+func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err error) {
+	u := &undo{}
+	defer u.run(&err)
+	id := o.ID
+	if id == "" {
+		id = newID()
+	}
+	if !namePattern.MatchString(id) {
+		return nil, fmt.Errorf("container ID %q: %w", id, errdefs.ErrInvalidArgument)
+	}
+	name := o.Name
+	if name == "" {
+		name = id
+	}
+	if !namePattern.MatchString(name) {
+		return nil, fmt.Errorf("container name %q: only letters, digits, '_', '.' and '-': %w", name, errdefs.ErrInvalidArgument)
+	}
+	h, err := m.Handler(o.Handler)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.reserveName(name, id); err != nil {
+		return nil, err
+	}
+	u.add(func() { m.releaseName(name, id) })
+
+	img, err := m.store.Lookup(o.Image)
+	if err != nil {
+		return nil, err
+	}
+	cfgRaw, err := m.store.ImageBlob(img, img.ID)
+	if err != nil {
+		return nil, err
+	}
+	imgCfg, err := image.ParseConfig(cfgRaw)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
+		Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec),
+	}); err != nil {
+		return nil, err
+	}
+	u.add(func() { m.store.RemoveContainer(id) })
+	rootfs, err := m.store.Mount(id)
+	if err != nil {
+		return nil, err
+	}
+	dir := m.RunDir(id)
+	if err := os.MkdirAll(filepath.Join(dir, "bundle"), 0o700); err != nil {
+		return nil, err
+	}
+	u.add(func() { os.RemoveAll(dir) })
+
+	so := o.Spec
+	so.Rootfs, so.Terminal = rootfs, o.Terminal
+	if so.CgroupsPath == "" {
+		so.CgroupsPath = m.cgParent + "/" + id
+	}
+	sp, err := spec.Generate(imgCfg, so)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeJSON(filepath.Join(dir, "bundle", "config.json"), sp); err != nil {
+		return nil, err
+	}
+	stop := o.StopSignal
+	if stop == "" {
+		stop = imgCfg.Config.StopSignal
+	}
+	c := &Container{
+		ID: id, Name: name, Image: o.Image, ImageID: img.ID, Handler: h.Name, Created: time.Now().UTC(),
+		LogPath: o.LogPath, Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce,
+		Labels: o.Labels, Annotations: o.Annotations, StopSignal: stop, CgroupsPath: so.CgroupsPath,
+	}
+	// The record goes first: a crash from here on leaves a container a
+	// new process finds (in state unknown) and can remove.
+	if err := m.writeRecord(c); err != nil {
+		return nil, err
+	}
+	u.add(func() { os.Remove(m.recordPath(id)) })
+	if c.LogPath == "" {
+		c.LogPath = m.defaultLogPath(id)
+		if err := m.writeRecord(c); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(c.LogPath), 0o755); err != nil {
+		return nil, err
+	}
+	mc := &monitor.Config{
+		ID: id, Runtime: *h, Bundle: filepath.Join(dir, "bundle"), Dir: dir, LogPath: c.LogPath,
+		Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce, CgroupPaths: memoryCgroups(so.CgroupsPath),
+	}
+	u.add(func() { h.Delete(context.Background(), id, true) })
+	if err := m.startMonitor(ctx, mc); err != nil {
+		return nil, err
+	}
+	m.log.Info("container created", "container", id, "name", name, "image", img.ID)
+	return m.status(c), nil
+}
+
+// mayRemount: a privileged container, or one given CAP_SYS_ADMIN, could
+// remount a read-only bind writable.
+func mayRemount(o spec.Options) bool {
+	if o.Privileged {
+		return true
+	}
+	for _, c := range o.CapAdd {
+		c = strings.ToUpper(strings.TrimPrefix(strings.ToUpper(c), "CAP_"))
+		if c == "SYS_ADMIN" || c == "ALL" {
+			return !slices.ContainsFunc(o.CapDrop, func(d string) bool {
+				d = strings.ToUpper(strings.TrimPrefix(strings.ToUpper(d), "CAP_"))
+				return d == "SYS_ADMIN" || d == "ALL"
+			})
+		}
+	}
+	return false
+}
+
+// memoryCgroups are where a cgroupfs container's memory controller
+// lives on a v1, hybrid or v2 host.
+func memoryCgroups(path string) []string {
+	if strings.Contains(path, ":") { // systemd "slice:prefix:name"
+		return nil
+	}
+	return []string{
+		filepath.Join("/sys/fs/cgroup/memory", path),
+		filepath.Join("/sys/fs/cgroup/unified", path),
+		filepath.Join("/sys/fs/cgroup", path),
+	}
+}
+
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(path, raw, 0o600)
+}
