@@ -33,11 +33,11 @@ type Config struct {
 	Root    string `toml:"root"`
 	RunRoot string `toml:"runroot"`
 	// RegistriesConf: empty means the system registries.conf and its .d.
-	RegistriesConf string `toml:"registries_conf"`
-	Policy         string `toml:"policy"`
-	RegistriesD    string `toml:"registries_d"`
-	LogLevel       string `toml:"log_level"`
-	Image          Image  `toml:"image"`
+	RegistriesConf string  `toml:"registries_conf"`
+	Policy         string  `toml:"policy"`
+	RegistriesD    string  `toml:"registries_d"`
+	LogLevel       string  `toml:"log_level"`
+	Image          Image   `toml:"image"`
 	Store          Store   `toml:"store"`
 	Runtime        Runtime `toml:"runtime"`
 }

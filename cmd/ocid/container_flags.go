@@ -15,11 +15,11 @@ import (
 // containerFlags are the flags of `container run` and `container create`.
 type containerFlags struct {
 	name, user, workdir, entrypoint, hostname, network, handler, stopSignal string
-	detach, rm, tty, interactive, readOnly, privileged                   bool
-	volumes, tmpfs, env, capAdd, capDrop, securityOpt                    []string
-	memory                                                               string
-	cpus                                                                 float64
-	pidsLimit                                                            int64
+	detach, rm, tty, interactive, readOnly, privileged                      bool
+	volumes, tmpfs, env, capAdd, capDrop, securityOpt                       []string
+	memory                                                                  string
+	cpus                                                                    float64
+	pidsLimit                                                               int64
 }
 
 func (f *containerFlags) add(fs *pflag.FlagSet, run bool) {
