@@ -80,6 +80,7 @@ die() { log "$*"; exit 1; }
 . "$ROOT/bench/lib/cstorage.sh"
 
 WORK=""
+CS_CHECKS=""
 # unmount_under DIR: every mount below DIR, deepest first.
 unmount_under() {
 	awk -v t="$1/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
@@ -162,7 +163,7 @@ check_variants() {
 	n=$(for i in $(seq 1 "$NIMG"); do cat "$IMAGES/salt-$i/layers.tsv"; done | wc -l)
 	dups=$(for i in $(seq 1 "$NIMG"); do cut -f2 "$IMAGES/salt-$i/layers.tsv"; done | sort | uniq -d | wc -l)
 	[ "$dups" = 0 ] || die "variants share $dups layer digests: expected every layer to differ"
-	declare -A entries=()
+	declare -A entries=() ends=()
 	for i in $(seq 1 "$NIMG"); do
 		key=$(cat "$IMAGES/realistic/layers.tsv" "$IMAGES/salt-$i/layers.tsv" | sha256sum | cut -d' ' -f1)
 		if [ "$(cat "$IMAGES/salt-$i/.checked" 2>/dev/null)" = "$key" ]; then continue; fi
@@ -173,7 +174,9 @@ check_variants() {
 			salted=$IMAGES/salt-$i/layout/blobs/sha256/${dg#sha256:}
 			# GNU tar -R ends with "block N: ** Block of NULs **": where the
 			# unsalted tar's entries end.
-			eoa=$(tar -tzRf "$blob" | awk '/\*\* Block of NULs \*\*/ { b = $2 + 0 } END { print b * 512 }')
+			[ -n "${ends[$name]:-}" ] ||
+				ends[$name]=$(tar -tzRf "$blob" | awk '/\*\* Block of NULs \*\*/ { b = $2 + 0 } END { print b * 512 }')
+			eoa=${ends[$name]}
 			[ -n "${entries[$name]:-}" ] || entries[$name]=$(tar -tzf "$blob" | wc -l)
 			# cmp: "... differ: byte B, line L", B counted from 1.
 			diff=$(cmp <(zcat "$blob") <(zcat "$salted") 2>/dev/null | sed -n 's/.* byte \([0-9]*\),.*/\1/p' || true)
@@ -259,7 +262,12 @@ store_new() {
 	if [ "$FSMODE" = loop ]; then fs_new "$2" "$3"; else rm -rf "$2"; mkdir -p "$2"; fi
 	case $1 in
 	ocid) ocidc "$2" image ls >/dev/null ;;
-	skopeo) cs_init "$2/cs"; cs_prepare ;;
+	skopeo)
+		cs_init "$2/cs"
+		cs_prepare
+		# The overlay driver's checks of this file system, for the report.
+		CS_CHECKS=$(find "$CS_RUN/overlay" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null || true)
+		;;
 	ctr) containerd_start "$2" ;;
 	esac
 }
@@ -290,7 +298,7 @@ pull() {
 	t0=$(date +%s%N)
 	case $tool in
 	ocid) ocidc "$d" image pull -q "$ref" >"$WORK/out" 2>&1 || rc=$? ;;
-	skopeo) cs_skopeo --insecure-policy --registries-conf "$WORK/registries.conf" copy -q --src-tls-verify=false \
+	skopeo) cs_skopeo --insecure-policy --tmpdir "$TMPDIR" --registries-conf "$WORK/registries.conf" copy -q --src-tls-verify=false \
 		"docker://$ref" "$(cs_ref "$ref")" >"$WORK/out" 2>&1 || rc=$? ;;
 	ctr) ctrc image pull --plain-http "$ref" >"$WORK/out" 2>&1 || rc=$? ;;
 	esac
@@ -319,7 +327,7 @@ TOOLS="ocid skopeo"
 if [ "$WITH_CTR" = 1 ]; then TOOLS="$TOOLS ctr"; fi
 declare -A CMD=(
 	[ocid]="ocid --root R --runroot RR --registries-conf F --insecure-policy image pull -q HOST/REPO:TAG"
-	[skopeo]="skopeo --insecure-policy --registries-conf F copy -q --src-tls-verify=false docker://HOST/REPO:TAG containers-storage:[overlay@GRAPH+RUN]HOST/REPO:TAG"
+	[skopeo]="skopeo --insecure-policy --tmpdir WORK/tmp --registries-conf F copy -q --src-tls-verify=false docker://HOST/REPO:TAG containers-storage:[overlay@GRAPH+RUN]HOST/REPO:TAG"
 	[ctr]="ctr -a SOCK -n bench image pull --plain-http HOST/REPO:TAG"
 )
 declare -A NAME=([ocid]="ocid (file objects)" [skopeo]="skopeo → containers-storage (overlay)" [ctr]="containerd (overlayfs snapshotter)")
@@ -452,7 +460,7 @@ if [ "$FSMODE" = loop ]; then
 else
 	echo "Stores: directories in $WORK ($(df --output=fstype "$WORK" | tail -n 1)), each removed after its run; STORE_BENCH_FS=dir"
 fi
-echo "Tools: $("$OCID" --version); $("$SKOPEO" --version) (containers-storage, overlay driver)"
+echo "Tools: $("$OCID" --version); $("$SKOPEO" --version) (containers-storage, overlay driver: ${CS_CHECKS:-})"
 if [ "$WITH_CTR" = 1 ]; then echo "       $("$CONTAINERD_BIN" --version | awk '{ print "containerd " $3 }'); ctr $("$CTR_BIN" --version | awk '{ print $3 }')"; fi
 echo "Registry: docker-registry $(docker-registry --version 2>/dev/null | awk '{ print $3 }') on $HOST (plain HTTP, loopback)"
 echo "Load average (1/5/15 min) at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"

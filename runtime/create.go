@@ -11,6 +11,9 @@ import (
 	"strings"
 	"time"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/image"
 	"github.com/ocid-project/ocid/internal/fsutil"
@@ -85,8 +88,24 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	if err != nil {
 		return nil, err
 	}
+	// The spec is made against the checkout (users resolve from its
+	// /etc/passwd); the root path is set once the root is mounted.
+	so := o.Spec
+	so.Rootfs, so.Terminal = m.store.CheckoutPath(img), o.Terminal
+	if so.CgroupsPath == "" {
+		so.CgroupsPath = m.cgParent + "/" + id
+	}
+	sp, err := spec.Generate(imgCfg, so)
+	if err != nil {
+		return nil, err
+	}
+	// A read-only root is the checkout itself, bind-mounted read-only —
+	// unless the runtime must create mount points the image lacks: then
+	// it gets a private overlay (the runtime still makes it read-only
+	// inside the container).
+	needWritable := missingMountpoints(so.Rootfs, sp.Mounts)
 	if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
-		Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec),
+		Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec) || needWritable,
 	}); err != nil {
 		return nil, err
 	}
@@ -95,21 +114,12 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	if err != nil {
 		return nil, err
 	}
+	sp.Root.Path = rootfs
 	dir := m.RunDir(id)
 	if err := os.MkdirAll(filepath.Join(dir, "bundle"), 0o700); err != nil {
 		return nil, err
 	}
 	u.add(func() { os.RemoveAll(dir) })
-
-	so := o.Spec
-	so.Rootfs, so.Terminal = rootfs, o.Terminal
-	if so.CgroupsPath == "" {
-		so.CgroupsPath = m.cgParent + "/" + id
-	}
-	sp, err := spec.Generate(imgCfg, so)
-	if err != nil {
-		return nil, err
-	}
 	if err := writeJSON(filepath.Join(dir, "bundle", "config.json"), sp); err != nil {
 		return nil, err
 	}
@@ -145,8 +155,34 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	if err := m.startMonitor(ctx, mc); err != nil {
 		return nil, err
 	}
-	m.log.Info("container created", "container", id, "name", name, "image", img.ID)
+	m.log.Debug("container created", "container", id, "name", name, "image", img.ID)
 	return m.status(c), nil
+}
+
+// missingMountpoints reports whether a mount's destination is missing
+// from the image (and not inside another mount, which the runtime
+// creates itself, like /dev/pts in /dev's tmpfs).
+func missingMountpoints(root string, mounts []specs.Mount) bool {
+	for _, mt := range mounts {
+		nested := false
+		for _, other := range mounts {
+			if other.Destination != mt.Destination && strings.HasPrefix(mt.Destination, strings.TrimSuffix(other.Destination, "/")+"/") {
+				nested = true
+				break
+			}
+		}
+		if nested {
+			continue
+		}
+		p, err := securejoin.SecureJoin(root, mt.Destination)
+		if err != nil {
+			return true
+		}
+		if _, err := os.Lstat(p); err != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // mayRemount: a privileged container, or one given CAP_SYS_ADMIN, could

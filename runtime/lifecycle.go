@@ -42,7 +42,7 @@ func (m *Manager) Start(ctx context.Context, ref string) error {
 	if err := fsutil.WriteFileAtomic(filepath.Join(m.RunDir(c.ID), startedFile), []byte(now.Format(time.RFC3339Nano)), 0o600); err != nil {
 		return err
 	}
-	m.log.Info("container started", "container", c.ID)
+	m.log.Debug("container started", "container", c.ID)
 	return nil
 }
 
@@ -218,7 +218,7 @@ func (m *Manager) Delete(ctx context.Context, ref string, force bool) error {
 		return err
 	}
 	m.releaseName(c.Name, c.ID)
-	m.log.Info("container removed", "container", c.ID)
+	m.log.Debug("container removed", "container", c.ID)
 	return nil
 }
 

@@ -149,11 +149,10 @@ func (s *Store) Mount(id string) (string, error) {
 		return target, bindReadOnly(lower, target, false)
 	}
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, s.path("containers", id, "upper"), s.path("containers", id, "work"))
-	var flags uintptr
-	if c.ReadOnly {
-		flags |= unix.MS_RDONLY
-	}
-	if err := unix.Mount("overlay", target, "overlay", flags, opts); err != nil {
+	// Writable on the host even for a read-only container: the runtime
+	// creates mount points in it, then makes it read-only inside the
+	// container. Writes land in the private upper dir either way.
+	if err := unix.Mount("overlay", target, "overlay", 0, opts); err != nil {
 		return "", fmt.Errorf("mounting overlay for container %s: %w", id, err)
 	}
 	return target, nil

@@ -54,6 +54,9 @@ func (f *containerFlags) add(fs *pflag.FlagSet, run bool) {
 func (f *containerFlags) options(imageRef string, cmd []string, logDir string) (runtime.CreateOptions, error) {
 	o := runtime.CreateOptions{
 		Name: f.name, Image: imageRef, Handler: f.handler, Terminal: f.tty, Stdin: f.interactive,
+		// As docker run -i: the attached client's end of input is the
+		// container's (a detached container keeps stdin for later clients).
+		StdinOnce:  f.interactive && !f.detach,
 		StopSignal: f.stopSignal,
 	}
 	so := spec.Options{
