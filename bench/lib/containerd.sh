@@ -11,6 +11,15 @@
 # put its state under /run/containerd): this containerd can pull and
 # unpack images, not run them. /etc/containerd/config.toml is not read.
 #
+# CONTAINERD_TASKS=1 (before containerd_start) keeps the v1 runtime, with
+# its runc root and shim state in the same directory, so that the task
+# service exists and `ctr run` works (containerd 1.6's task service needs
+# both runtimes; containers still run through the v2 runc shim). Even then
+# the v2 shims' sockets are under /run/containerd/s (containerd 1.6 has
+# that path built in; a shim removes its socket when it exits), and `ctr
+# run` wants --runc-root and --fifo-dir to keep its runc state and FIFOs
+# out of /run/containerd.
+#
 #   . bench/lib/containerd.sh
 #   containerd_start PARENT_DIR     # sets CONTAINERD_DIR, CONTAINERD_ROOT,
 #                                   # CONTAINERD_SOCK, CONTAINERD_PID;
@@ -26,6 +35,7 @@ CONTAINERD_DIR=""
 CONTAINERD_ROOT=""
 CONTAINERD_SOCK=""
 CONTAINERD_PID=""
+CONTAINERD_TASKS=${CONTAINERD_TASKS:-0}
 
 # containerd_unmount_under DIR: unmounts whatever is mounted below DIR,
 # deepest first (an unpack interrupted mid-way can leave a temporary
@@ -48,6 +58,11 @@ containerd_start() {
 	CONTAINERD_ROOT=$d/root
 	CONTAINERD_SOCK=$d/containerd.sock
 	mkdir -p "$d/root" "$d/state" "$d/tmp" "$d/opt"
+	local v1='  "io.containerd.runtime.v1.linux",' v1conf=""
+	if [ "$CONTAINERD_TASKS" = 1 ]; then
+		v1=""
+		v1conf=$'[plugins."io.containerd.runtime.v1.linux"]\n    runtime_root = "'"$d/runc-v1"'"'
+	fi
 	cat >"$d/config.toml" <<-EOF
 		version = 2
 		root = "$d/root"
@@ -59,7 +74,7 @@ containerd_start() {
 		  "io.containerd.snapshotter.v1.btrfs",
 		  "io.containerd.snapshotter.v1.devmapper",
 		  "io.containerd.snapshotter.v1.zfs",
-		  "io.containerd.runtime.v1.linux",
+		$v1
 		  "io.containerd.tracing.processor.v1.otlp",
 		  "io.containerd.internal.v1.tracing",
 		]
@@ -74,6 +89,7 @@ containerd_start() {
 		[plugins]
 		  [plugins."io.containerd.internal.v1.opt"]
 		    path = "$d/opt"
+		  $v1conf
 	EOF
 	# Log level error: the disabled v1 runtime makes the task services
 	# warn at start-up, which is expected here.
