@@ -7,6 +7,8 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w -X main.version=$(VERSION)"
 # Packages every test needs; see scripts/deps.sh.
 export PATH := $(PATH):/usr/local/go/bin:/usr/sbin:/sbin
+# Static: the pause process of pods is this binary, run in an empty root.
+export CGO_ENABLED := 0
 
 .PHONY: all build deps test test-go vet fuzz-smoke run install-config clean bench
 

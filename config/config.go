@@ -40,6 +40,23 @@ type Config struct {
 	Image          Image   `toml:"image"`
 	Store          Store   `toml:"store"`
 	Runtime        Runtime `toml:"runtime"`
+	CRI            CRI     `toml:"cri"`
+}
+
+// CRI holds the CRI daemon's settings.
+type CRI struct {
+	// Socket is the gRPC unix socket (mode 0660, root).
+	Socket string `toml:"socket"`
+	// StreamingAddress is where exec/attach/port-forward streams are
+	// served; loopback unless configured otherwise.
+	StreamingAddress string `toml:"streaming_address"`
+	// CNIConfDir holds the pod network configuration; a default bridge
+	// network is installed there when it is empty.
+	CNIConfDir string `toml:"cni_conf_dir"`
+	// CNIBinDirs are searched for CNI plugins.
+	CNIBinDirs []string `toml:"cni_bin_dirs"`
+	// MetricsAddress serves Prometheus metrics when set (loopback advised).
+	MetricsAddress string `toml:"metrics_address"`
 }
 
 // Runtime holds the container runtime settings.

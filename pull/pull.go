@@ -29,6 +29,16 @@ type Puller struct {
 	Transport *storetransport.Transport
 	// Registries resolves short names; nil: names must be qualified.
 	Registries *registries.Config
+	// RegistriesFunc, when set, is asked instead (a daemon reloads
+	// registries.conf on SIGHUP).
+	RegistriesFunc func() *registries.Config
+}
+
+func (p *Puller) registries() *registries.Config {
+	if p.RegistriesFunc != nil {
+		return p.RegistriesFunc()
+	}
+	return p.Registries
 }
 
 // Result is the stored image and the name it was pulled as.
@@ -71,14 +81,15 @@ func (p *Puller) Pull(ctx context.Context, name, as string, opts *copy.Options) 
 // candidates turns a registry name into the fully qualified names to
 // try, in order.
 func (p *Puller) candidates(name string) ([]reference.Named, error) {
-	if !image.IsShortName(name) || p.Registries == nil {
+	regs := p.registries()
+	if !image.IsShortName(name) || regs == nil {
 		named, err := image.ParseDockerReference(name)
 		if err != nil {
 			return nil, err
 		}
 		return []reference.Named{image.WithDefaultTag(named)}, nil
 	}
-	res, err := p.Registries.ResolveShortName(name)
+	res, err := regs.ResolveShortName(name)
 	if err != nil {
 		return nil, err
 	}

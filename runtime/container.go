@@ -151,3 +151,32 @@ func monitorAlive(dir string) bool {
 	now, err := monitor.StartTime(pid)
 	return err == nil && now == start
 }
+
+// ProcessUser reads the user a container's process runs as from its
+// bundle.
+func (m *Manager) ProcessUser(id string) (uid, gid int64, groups []int64, err error) {
+	raw, err := os.ReadFile(filepath.Join(m.RunDir(id), "bundle", "config.json"))
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	var sp struct {
+		Process struct {
+			User struct {
+				UID            uint32   `json:"uid"`
+				GID            uint32   `json:"gid"`
+				AdditionalGids []uint32 `json:"additionalGids"`
+			} `json:"user"`
+		} `json:"process"`
+	}
+	if err := json.Unmarshal(raw, &sp); err != nil {
+		return 0, 0, nil, err
+	}
+	u := sp.Process.User
+	groups = []int64{int64(u.GID)}
+	for _, g := range u.AdditionalGids {
+		if int64(g) != int64(u.GID) {
+			groups = append(groups, int64(g))
+		}
+	}
+	return int64(u.UID), int64(u.GID), groups, nil
+}

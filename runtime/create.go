@@ -12,11 +12,13 @@ import (
 	"time"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
+	digest "github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/image"
 	"github.com/ocid-project/ocid/internal/fsutil"
+	"github.com/ocid-project/ocid/internal/undo"
 	"github.com/ocid-project/ocid/runtime/monitor"
 	"github.com/ocid-project/ocid/runtime/spec"
 	"github.com/ocid-project/ocid/store"
@@ -28,6 +30,9 @@ type CreateOptions struct {
 	ID, Name string
 	// Image is a store reference (name, ID, digest).
 	Image string
+	// Rootfs, instead of an image, is a host directory used read-only as
+	// the root (the pod's pause process, which is ocid itself).
+	Rootfs string
 	// Handler is the OCI runtime's name ("" = the default).
 	Handler string
 	// Spec holds everything else about the process and its sandbox;
@@ -51,8 +56,8 @@ var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}$`)
 // Its process waits for Start. Every step registers its undo, so a
 // failure leaves nothing behind.
 func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err error) {
-	u := &undo{}
-	defer u.run(&err)
+	u := &undo.Stack{}
+	defer u.RunIfFailed(&err)
 	id := o.ID
 	if id == "" {
 		id = newID()
@@ -74,61 +79,71 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	if err := m.reserveName(name, id); err != nil {
 		return nil, err
 	}
-	u.add(func() { m.releaseName(name, id) })
+	u.Add(func() { m.releaseName(name, id) })
 
-	img, err := m.store.Lookup(o.Image)
-	if err != nil {
-		return nil, err
-	}
-	cfgRaw, err := m.store.ImageBlob(img, img.ID)
-	if err != nil {
-		return nil, err
-	}
-	imgCfg, err := image.ParseConfig(cfgRaw)
-	if err != nil {
-		return nil, err
-	}
-	// The spec is made against the checkout (users resolve from its
-	// /etc/passwd); the root path is set once the root is mounted.
+	var imgCfg *image.Config
+	var imageID digest.Digest
 	so := o.Spec
-	so.Rootfs, so.Terminal = m.store.CheckoutPath(img), o.Terminal
+	so.Terminal = o.Terminal
 	if so.CgroupsPath == "" {
 		so.CgroupsPath = m.cgParent + "/" + id
 	}
-	sp, err := spec.Generate(imgCfg, so)
-	if err != nil {
-		return nil, err
+	var sp *specs.Spec
+	if o.Rootfs != "" {
+		so.Rootfs, so.ReadOnlyRootfs = o.Rootfs, true
+		if sp, err = spec.Generate(nil, so); err != nil {
+			return nil, err
+		}
+	} else {
+		img, err := m.store.Lookup(o.Image)
+		if err != nil {
+			return nil, err
+		}
+		cfgRaw, err := m.store.ImageBlob(img, img.ID)
+		if err != nil {
+			return nil, err
+		}
+		if imgCfg, err = image.ParseConfig(cfgRaw); err != nil {
+			return nil, err
+		}
+		imageID = img.ID
+		// The spec is made against the checkout (users resolve from its
+		// /etc/passwd); the root path is set once the root is mounted.
+		so.Rootfs = m.store.CheckoutPath(img)
+		if sp, err = spec.Generate(imgCfg, so); err != nil {
+			return nil, err
+		}
+		// A read-only root is the checkout itself, bind-mounted read-only
+		// — unless the runtime must create mount points the image lacks:
+		// then it gets a private overlay (the runtime still makes it
+		// read-only inside the container).
+		needWritable := missingMountpoints(so.Rootfs, sp.Mounts)
+		if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
+			Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec) || needWritable,
+		}); err != nil {
+			return nil, err
+		}
+		u.Add(func() { m.store.RemoveContainer(id) })
+		rootfs, err := m.store.Mount(id)
+		if err != nil {
+			return nil, err
+		}
+		sp.Root.Path = rootfs
 	}
-	// A read-only root is the checkout itself, bind-mounted read-only —
-	// unless the runtime must create mount points the image lacks: then
-	// it gets a private overlay (the runtime still makes it read-only
-	// inside the container).
-	needWritable := missingMountpoints(so.Rootfs, sp.Mounts)
-	if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
-		Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec) || needWritable,
-	}); err != nil {
-		return nil, err
-	}
-	u.add(func() { m.store.RemoveContainer(id) })
-	rootfs, err := m.store.Mount(id)
-	if err != nil {
-		return nil, err
-	}
-	sp.Root.Path = rootfs
 	dir := m.RunDir(id)
 	if err := os.MkdirAll(filepath.Join(dir, "bundle"), 0o700); err != nil {
 		return nil, err
 	}
-	u.add(func() { os.RemoveAll(dir) })
+	u.Add(func() { os.RemoveAll(dir) })
 	if err := writeJSON(filepath.Join(dir, "bundle", "config.json"), sp); err != nil {
 		return nil, err
 	}
 	stop := o.StopSignal
-	if stop == "" {
+	if stop == "" && imgCfg != nil {
 		stop = imgCfg.Config.StopSignal
 	}
 	c := &Container{
-		ID: id, Name: name, Image: o.Image, ImageID: img.ID, Handler: h.Name, Created: time.Now().UTC(),
+		ID: id, Name: name, Image: o.Image, ImageID: imageID, Handler: h.Name, Created: time.Now().UTC(),
 		LogPath: o.LogPath, Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce,
 		Labels: o.Labels, Annotations: o.Annotations, StopSignal: stop, CgroupsPath: so.CgroupsPath,
 	}
@@ -137,7 +152,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	if err := m.writeRecord(c); err != nil {
 		return nil, err
 	}
-	u.add(func() { os.Remove(m.recordPath(id)) })
+	u.Add(func() { os.Remove(m.recordPath(id)) })
 	if c.LogPath == "" {
 		c.LogPath = m.defaultLogPath(id)
 		if err := m.writeRecord(c); err != nil {
@@ -151,11 +166,11 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 		ID: id, Runtime: *h, Bundle: filepath.Join(dir, "bundle"), Dir: dir, LogPath: c.LogPath,
 		Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce, CgroupPaths: memoryCgroups(so.CgroupsPath),
 	}
-	u.add(func() { h.Delete(context.Background(), id, true) })
+	u.Add(func() { h.Delete(context.Background(), id, true) })
 	if err := m.startMonitor(ctx, mc); err != nil {
 		return nil, err
 	}
-	m.log.Debug("container created", "container", id, "name", name, "image", img.ID)
+	m.log.Debug("container created", "container", id, "name", name, "image", imageID)
 	return m.status(c), nil
 }
 

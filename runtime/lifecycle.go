@@ -263,3 +263,17 @@ func parseSignal(s string) syscall.Signal {
 	}
 	return syscall.SIGTERM
 }
+
+// Update changes a running container's resources (runtime-spec
+// LinuxResources as JSON).
+func (m *Manager) Update(ctx context.Context, ref string, resources []byte) error {
+	c, err := m.Lookup(ref)
+	if err != nil {
+		return err
+	}
+	h, err := m.Handler(c.Handler)
+	if err != nil {
+		return err
+	}
+	return h.Update(ctx, c.ID, resources)
+}

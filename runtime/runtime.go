@@ -146,3 +146,10 @@ func (m *Manager) RunDir(id string) string { return filepath.Join(m.runroot, id)
 func (m *Manager) defaultLogPath(id string) string {
 	return filepath.Join(m.root, "logs", id+".log")
 }
+
+// SystemdCgroup reports whether the default handler uses the systemd
+// cgroup driver.
+func (m *Manager) SystemdCgroup() bool { return m.handlers[m.def].SystemdCgroup }
+
+// CgroupParent is the default parent cgroup of containers.
+func (m *Manager) CgroupParent() string { return m.cgParent }

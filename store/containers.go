@@ -215,3 +215,16 @@ func (s *Store) RemoveContainer(id string) error {
 		return tx.Bucket(bucketContainers).Delete([]byte(id))
 	})
 }
+
+// ContainerUsage is the bytes and inodes a container wrote (its overlay
+// upper directory); 0 for a read-only root.
+func (s *Store) ContainerUsage(id string) (bytes, inodes uint64) {
+	filepath.Walk(s.path("containers", id, "upper"), func(_ string, info os.FileInfo, err error) error {
+		if err == nil {
+			bytes += uint64(blocks(info))
+			inodes++
+		}
+		return nil
+	})
+	return bytes, inodes
+}

@@ -88,6 +88,15 @@ func resolveID(tx *bolt.Tx, ref string) (digest.Digest, error) {
 			return "", fmt.Errorf("image ID prefix %q is ambiguous (%d images): %w", ref, len(found), errdefs.ErrInvalidArgument)
 		}
 	}
+	if named, err := image.ParseDockerReference(ref); err == nil {
+		if d, ok := named.(reference.Digested); ok {
+			// name@digest: the manifest digest decides.
+			if id := tx.Bucket(bucketDigests).Get([]byte(d.Digest())); id != nil {
+				return digest.Digest(id), nil
+			}
+			return "", fmt.Errorf("no image %s: %w", ref, errdefs.ErrNotFound)
+		}
+	}
 	name, err := NormalizeName(ref)
 	if err != nil {
 		return "", fmt.Errorf("no image %q: %w", ref, errdefs.ErrNotFound)

@@ -27,6 +27,10 @@ func main() {
 	if len(os.Args) == 3 && os.Args[1] == "monitor" {
 		os.Exit(runMonitor(os.Args[2]))
 	}
+	// A pod's PID namespace holder is this binary too.
+	if len(os.Args) == 2 && os.Args[1] == "pause" {
+		pause()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root := newRootCommand()
 	root.SetArgs(hoistGlobalConfig(root, os.Args[1:]))

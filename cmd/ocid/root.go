@@ -77,7 +77,7 @@ func newRootCommand() *cobra.Command {
 	f.StringArrayVar(&a.addStores, "additional-store", nil, "read-only store `DIR` whose images are used in place (repeatable)")
 
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newImageCommand(a), newContainerCommand(a), newStoreCommand(a), newTrustCommand(a), newVersionCommand(), newConfigCommand(a))
+	root.AddCommand(newImageCommand(a), newContainerCommand(a), newDaemonCommand(a), newStoreCommand(a), newTrustCommand(a), newVersionCommand(), newConfigCommand(a))
 	return root
 }
 

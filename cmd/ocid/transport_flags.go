@@ -61,7 +61,10 @@ func (a *app) transportOptions(s *sideFlags, authFile string, p *platformFlags) 
 		UserAgent:  "ocid/" + version,
 		Log:        a.log,
 	}
-	if s.fs.Changed(s.prefix + "tls-verify") {
+	if s == nil {
+		s = &sideFlags{}
+	}
+	if s.fs != nil && s.fs.Changed(s.prefix+"tls-verify") {
 		v := s.tlsVerify
 		o.TLSVerify = &v
 	}

@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ocid-project/ocid/fixtures"
+)
+
+// daemonEnv runs `ocid daemon` on private dirs with a private network.
+type daemonEnv struct {
+	*ctrEnv
+	socket string
+	cmd    *exec.Cmd
+	rs     runtimeapi.RuntimeServiceClient
+	is     runtimeapi.ImageServiceClient
+	conn   *grpc.ClientConn
+	extra  []string
+}
+
+func newDaemonEnv(t *testing.T) *daemonEnv {
+	fixtures.RequireTool(t, "bridge")
+	e := &daemonEnv{ctrEnv: newCtrEnv(t)}
+	e.socket = filepath.Join(e.dir, "run", "ocid.sock")
+	cni := filepath.Join(e.dir, "cni")
+	os.MkdirAll(cni, 0o755)
+	sub := fmt.Sprintf("10.%d.%d.0/24", 100+time.Now().UnixNano()%100, time.Now().UnixNano()%250)
+	bridge := fmt.Sprintf("ocidt%d", time.Now().UnixNano()%100000)
+	os.WriteFile(filepath.Join(cni, "10-test.conflist"), []byte(fmt.Sprintf(`{"cniVersion":"1.0.0","name":"ocid-test","plugins":[
+{"type":"bridge","bridge":%q,"isGateway":true,"ipMasq":true,"ipam":{"type":"host-local","ranges":[[{"subnet":%q}]],"dataDir":%q}},
+{"type":"portmap","capabilities":{"portMappings":true}}]}`, bridge, sub, filepath.Join(e.dir, "ipam"))), 0o644)
+	e.extra = []string{"--cni-conf-dir", cni}
+	t.Cleanup(func() {
+		e.stopDaemon()
+		exec.Command("ip", "link", "del", bridge).Run()
+	})
+	e.startDaemon()
+	return e
+}
+
+func (e *daemonEnv) startDaemon() {
+	e.t.Helper()
+	args := append([]string{"--config", e.conf, "--insecure-policy", "--log-level", "debug", "daemon", "--socket", e.socket}, e.extra...)
+	e.cmd = exec.Command(ocidBin, args...)
+	logf, _ := os.OpenFile(filepath.Join(e.dir, "daemon.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	e.cmd.Stdout, e.cmd.Stderr = logf, logf
+	if err := e.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	conn, err := grpc.NewClient("unix://"+e.socket, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", e.socket)
+		}))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.conn, e.rs, e.is = conn, runtimeapi.NewRuntimeServiceClient(conn), runtimeapi.NewImageServiceClient(conn)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := e.rs.Version(ctx, &runtimeapi.VersionRequest{})
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) || e.cmd.ProcessState != nil {
+			raw, _ := os.ReadFile(filepath.Join(e.dir, "daemon.log"))
+			e.t.Fatalf("daemon did not come up: %v\n%s", err, raw)
+		}
+		time.Sleep(50 * time.Millisecond) // polling for readiness, with a deadline
+	}
+}
+
+func (e *daemonEnv) killDaemon() {
+	e.cmd.Process.Signal(syscall.SIGKILL)
+	e.cmd.Wait()
+	e.conn.Close()
+}
+
+func (e *daemonEnv) stopDaemon() {
+	if e.cmd == nil || e.cmd.ProcessState != nil {
+		return
+	}
+	// Remove everything through the daemon, then stop it.
+	ctx := context.Background()
+	if pods, err := e.rs.ListPodSandbox(ctx, &runtimeapi.ListPodSandboxRequest{}); err == nil {
+		for _, p := range pods.Items {
+			e.rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: p.Id})
+			e.rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: p.Id})
+		}
+	}
+	e.cmd.Process.Signal(syscall.SIGTERM)
+	e.cmd.Wait()
+	e.conn.Close()
+}
+
+func podConfig(name string) *runtimeapi.PodSandboxConfig {
+	return &runtimeapi.PodSandboxConfig{
+		Metadata: &runtimeapi.PodSandboxMetadata{Name: name, Namespace: "test", Uid: "uid-" + name},
+		Hostname: name, LogDirectory: "",
+		Linux: &runtimeapi.LinuxPodSandboxConfig{SecurityContext: &runtimeapi.LinuxSandboxSecurityContext{NamespaceOptions: &runtimeapi.NamespaceOption{}}},
+	}
+}
+
+func (e *daemonEnv) runPod(name string) string {
+	e.t.Helper()
+	r, err := e.rs.RunPodSandbox(context.Background(), &runtimeapi.RunPodSandboxRequest{Config: podConfig(name)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r.PodSandboxId
+}
+
+func (e *daemonEnv) runContainer(pod, name string, cmd ...string) string {
+	e.t.Helper()
+	ctx := context.Background()
+	r, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
+		PodSandboxId: pod, SandboxConfig: podConfig(name),
+		Config: &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: name}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Command: cmd},
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: r.ContainerId}); err != nil {
+		e.t.Fatal(err)
+	}
+	return r.ContainerId
+}
+
+// TestDaemonSurvivesKill: a pod and its container keep running when the
+// daemon is killed with SIGKILL; the next daemon serves them (status,
+// exec, stop, remove).
+func TestDaemonSurvivesKill(t *testing.T) {
+	e := newDaemonEnv(t)
+	ctx := context.Background()
+	pod := e.runPod("survivor")
+	ctr := e.runContainer(pod, "sleeper", "sleep", "1000")
+	e.killDaemon()
+	e.startDaemon()
+	st, err := e.rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: ctr})
+	if err != nil || st.Status.State != runtimeapi.ContainerState_CONTAINER_RUNNING {
+		t.Fatalf("after restart: %v %v", st, err)
+	}
+	ps, err := e.rs.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: pod})
+	if err != nil || ps.Status.State != runtimeapi.PodSandboxState_SANDBOX_READY || ps.Status.Network.GetIp() == "" {
+		t.Fatalf("pod after restart: %v %v", ps, err)
+	}
+	ex, err := e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: ctr, Cmd: []string{"hostname"}, Timeout: 10})
+	if err != nil || strings.TrimSpace(string(ex.Stdout)) != "survivor" {
+		t.Fatalf("exec after restart: %q %v", ex.GetStdout(), err)
+	}
+	if _, err := e.rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: pod}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: pod}); err != nil {
+		t.Fatal(err)
+	}
+	e.stopDaemon()
+	e.assertNothingLeft()
+}
+
+// TestHalfMadePodIsCleanedUp: a daemon killed in the middle of creating
+// a pod leaves nothing once the next one has started.
+func TestHalfMadePodIsCleanedUp(t *testing.T) {
+	e := newDaemonEnv(t)
+	e.stopDaemon()
+	os.Setenv("OCID_CRASH_AT", "cri.pod-network")
+	e.startDaemon()
+	os.Unsetenv("OCID_CRASH_AT")
+	e.rs.RunPodSandbox(context.Background(), &runtimeapi.RunPodSandboxRequest{Config: podConfig("halfmade")})
+	e.cmd.Wait()
+	e.conn.Close()
+	e.startDaemon()
+	pods, err := e.rs.ListPodSandbox(context.Background(), &runtimeapi.ListPodSandboxRequest{})
+	if err != nil || len(pods.Items) != 0 {
+		t.Fatalf("half-made pod still listed: %v %v", pods, err)
+	}
+	e.stopDaemon()
+	e.assertNothingLeft()
+}
+
+// TestConcurrentRetriesGetTheSameResult: the kubelet retries a slow
+// RunPodSandbox or CreateContainer; every retry gets the same ID.
+func TestConcurrentRetriesGetTheSameResult(t *testing.T) {
+	e := newDaemonEnv(t)
+	ctx := context.Background()
+	ids := make([]string, 4)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.rs.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: podConfig("retried")})
+			if err == nil {
+				ids[i] = r.PodSandboxId
+			}
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id == "" || id != ids[0] {
+			t.Fatalf("retried RunPodSandbox gave %v", ids)
+		}
+	}
+	cids := make([]string, 4)
+	for i := range cids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
+				PodSandboxId: ids[0], SandboxConfig: podConfig("retried"),
+				Config: &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: "c"}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Command: []string{"true"}},
+			})
+			if err == nil {
+				cids[i] = r.ContainerId
+			}
+		}()
+	}
+	wg.Wait()
+	for _, id := range cids {
+		if id == "" || id != cids[0] {
+			t.Fatalf("retried CreateContainer gave %v", cids)
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package cri
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ocid-project/ocid/internal/fsutil"
+)
+
+// container is what the CRI keeps about a container beyond the
+// runtime's record: ROOT/cri/containers/<id>.json.
+type container struct {
+	ID          string                              `json:"id"`
+	PodID       string                              `json:"podID"`
+	Metadata    *runtimeapi.ContainerMetadata       `json:"metadata"`
+	Image       *runtimeapi.ImageSpec               `json:"image"`
+	ImageRef    string                              `json:"imageRef"`
+	Labels      map[string]string                   `json:"labels,omitempty"`
+	Annotations map[string]string                   `json:"annotations,omitempty"`
+	LogPath     string                              `json:"logPath,omitempty"`
+	Mounts      []*runtimeapi.Mount                 `json:"mounts,omitempty"`
+	Resources   *runtimeapi.LinuxContainerResources `json:"resources,omitempty"`
+	User        *runtimeapi.ContainerUser           `json:"user,omitempty"`
+	Created     time.Time                           `json:"created"`
+	// ImageMounts are image volumes mounted for this container.
+	ImageMounts []string `json:"imageMounts,omitempty"`
+	Complete    bool     `json:"complete"`
+}
+
+// ctrKey is the name a container is unique by within its pod.
+func ctrKey(podID string, m *runtimeapi.ContainerMetadata) string {
+	return fmt.Sprintf("%s_%s_%d", podID, m.Name, m.Attempt)
+}
+
+func (s *Server) saveCtr(c *container) error {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(s.ctrRecordDir(), c.ID+".json"), raw, 0o600)
+}
+
+func (s *Server) deleteCtrRecord(id string) error {
+	err := os.Remove(filepath.Join(s.ctrRecordDir(), id+".json"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	return err
+}
+
+func (s *Server) findCtr(id string) (*container, error) {
+	if id == "" {
+		return nil, invalid("container ID is required")
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if c, ok := s.ctrs[id]; ok {
+		return c, nil
+	}
+	var found *container
+	for cid, c := range s.ctrs {
+		if strings.HasPrefix(cid, id) {
+			if found != nil {
+				return nil, invalid(fmt.Sprintf("container ID prefix %q is ambiguous", id))
+			}
+			found = c
+		}
+	}
+	if found == nil {
+		return nil, notFound("container", id)
+	}
+	return found, nil
+}
+
+func (s *Server) podContainers(podID string) []*container {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*container
+	for _, c := range s.ctrs {
+		if c.PodID == podID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Server) ctrByKey(key string) *container {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.ctrs {
+		if ctrKey(c.PodID, c.Metadata) == key {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package cri
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ocid-project/ocid/internal/undo"
+	"github.com/ocid-project/ocid/runtime/spec"
+)
+
+// mounts are the container's volumes, image volumes, and the pod's
+// files (/etc/hosts, /etc/resolv.conf, /etc/hostname, /dev/shm) where the
+// config does not mount its own.
+func (s *Server) mounts(p *sandbox, cfg *runtimeapi.ContainerConfig, c *container, u *undo.Stack) ([]spec.Mount, error) {
+	var out []spec.Mount
+	has := map[string]bool{}
+	for _, m := range cfg.Mounts {
+		if m.ContainerPath == "" {
+			return nil, fmt.Errorf("a mount has no container path: %w", errInvalid)
+		}
+		has[m.ContainerPath] = true
+		if m.GetImage().GetImage() != "" {
+			sm, err := s.imageVolume(p, c, m, u)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sm)
+			continue
+		}
+		if m.HostPath == "" {
+			return nil, fmt.Errorf("mount %s has no host path: %w", m.ContainerPath, errInvalid)
+		}
+		// As containerd: a missing host path becomes a directory.
+		if _, err := os.Stat(m.HostPath); os.IsNotExist(err) {
+			if err := os.MkdirAll(m.HostPath, 0o755); err != nil {
+				return nil, err
+			}
+		}
+		sm := spec.Mount{Type: spec.MountBind, Source: m.HostPath, Destination: m.ContainerPath, ReadOnly: m.Readonly, RecursiveReadOnly: m.RecursiveReadOnly}
+		switch m.Propagation {
+		case runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER:
+			sm.Propagation = spec.PropagationSlave
+		case runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:
+			sm.Propagation = spec.PropagationShared
+		}
+		out = append(out, sm)
+	}
+	dir := s.podRunDir(p.ID)
+	add := func(src, dst string) {
+		if !has[dst] {
+			if _, err := os.Stat(src); err == nil {
+				out = append(out, spec.Mount{Type: spec.MountBind, Source: src, Destination: dst})
+			}
+		}
+	}
+	add(filepath.Join(dir, "hosts"), "/etc/hosts")
+	add(filepath.Join(dir, "resolv.conf"), "/etc/resolv.conf")
+	add(filepath.Join(dir, "hostname"), "/etc/hostname")
+	if p.hostIPC() {
+		add("/dev/shm", "/dev/shm")
+	} else {
+		add(filepath.Join(dir, "shm"), "/dev/shm")
+	}
+	return out, nil
+}
+
+// imageVolume mounts an image read-only for a container (an image
+// volume) and returns the bind mount of it.
+func (s *Server) imageVolume(p *sandbox, c *container, m *runtimeapi.Mount, u *undo.Stack) (spec.Mount, error) {
+	sum := sha256.Sum256([]byte(m.ContainerPath))
+	dir := filepath.Join(s.podRunDir(p.ID), "image-volumes", c.ID, hex.EncodeToString(sum[:8]))
+	mp, err := s.st.MountImage(m.Image.Image, dir)
+	if err != nil {
+		return spec.Mount{}, fmt.Errorf("image volume %s: %w", m.ContainerPath, err)
+	}
+	u.Add(func() { s.st.UnmountImage(mp) })
+	c.ImageMounts = append(c.ImageMounts, mp)
+	return spec.Mount{Type: spec.MountBind, Source: mp, Destination: m.ContainerPath, ReadOnly: true}, nil
+}

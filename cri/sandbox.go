@@ -1,0 +1,343 @@
+package cri
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ocid-project/ocid/cri/network"
+	"github.com/ocid-project/ocid/cri/pinns"
+	"github.com/ocid-project/ocid/internal/crashpoint"
+	"github.com/ocid-project/ocid/internal/undo"
+	"github.com/ocid-project/ocid/runtime"
+	"github.com/ocid-project/ocid/runtime/spec"
+)
+
+// shmSize is a pod's /dev/shm, as the kubelet's other runtimes give.
+const shmSize = 64 << 20
+
+// RunPodSandbox creates a pod: its namespaces (pinned), /dev/shm, DNS and
+// host files, its network (CNI), and, when it shares a PID namespace, the
+// pause process. A retried request for a pod that exists returns it.
+func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandboxRequest) (resp *runtimeapi.RunPodSandboxResponse, err error) {
+	cfg := req.GetConfig()
+	md := cfg.GetMetadata()
+	if md == nil || md.Name == "" || md.Namespace == "" || md.Uid == "" {
+		return nil, invalid("pod sandbox metadata (name, namespace, uid) is required")
+	}
+	if _, err := s.rt.Handler(req.RuntimeHandler); err != nil {
+		return nil, toStatus(err)
+	}
+	unlock := s.creating.lock("pod/" + podName(md))
+	defer unlock()
+	if p := s.podByName(podName(md)); p != nil {
+		return &runtimeapi.RunPodSandboxResponse{PodSandboxId: p.ID}, nil
+	}
+	id := runtime.NewID()
+	log := s.log.With("pod", id, "podName", md.Namespace+"/"+md.Name)
+	p := &sandbox{
+		ID: id, Metadata: md, Labels: cfg.Labels, Annotations: cfg.Annotations, Created: now(),
+		Handler: req.RuntimeHandler, LogDir: cfg.LogDirectory, Hostname: cfg.Hostname,
+		Options: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(), CgroupPar: cfg.GetLinux().GetCgroupParent(),
+		Sysctls: cfg.GetLinux().GetSysctls(), Security: cfg.GetLinux().GetSecurityContext(),
+		Overhead: cfg.GetLinux().GetOverhead(), Ports: cfg.PortMappings,
+	}
+	if p.Hostname == "" {
+		p.Hostname = md.Name
+	}
+	u := &undo.Stack{}
+	defer u.RunIfFailed(&err)
+	if err := s.savePod(p); err != nil {
+		return nil, toStatus(err)
+	}
+	u.Add(func() { s.deletePodRecord(id) })
+	dir := s.podRunDir(id)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, toStatus(err)
+	}
+	u.Add(func() { os.RemoveAll(dir) })
+	if err := s.makeNamespaces(p, dir, u); err != nil {
+		return nil, toStatus(err)
+	}
+	crashpoint.Hit("cri.pod-namespaces")
+	if err := s.writePodFiles(p, cfg, dir, u); err != nil {
+		return nil, toStatus(err)
+	}
+	if !p.hostNetwork() {
+		res, err := s.net.SetUp(ctx, s.podNetwork(p))
+		if err != nil {
+			return nil, toStatus(fmt.Errorf("setting up the pod network: %w", err))
+		}
+		u.Add(func() { s.net.TearDown(context.Background(), s.podNetwork(p)) })
+		for _, ip := range res.IPs {
+			p.IPs = append(p.IPs, ip.String())
+		}
+		writeHosts(dir, p)
+		crashpoint.Hit("cri.pod-network")
+	}
+	if p.sharedPID() {
+		if err := s.startPause(ctx, p, u); err != nil {
+			return nil, toStatus(fmt.Errorf("starting the pod's PID namespace holder: %w", err))
+		}
+	}
+	p.Ready, p.Complete = true, true
+	if err := s.savePod(p); err != nil {
+		return nil, toStatus(err)
+	}
+	s.mu.Lock()
+	s.pods[id] = p
+	s.mu.Unlock()
+	log.Info("pod sandbox ready", "ips", p.IPs)
+	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: id}, nil
+}
+
+// makeNamespaces creates and pins the pod's namespaces.
+func (s *Server) makeNamespaces(p *sandbox, dir string, u *undo.Stack) error {
+	if !p.hostNetwork() {
+		ns, err := network.NewNetNS(filepath.Join(s.o.RunRoot, "netns"))
+		if err != nil {
+			return err
+		}
+		u.Add(func() { ns.Remove() })
+		p.NetNS = ns.Path()
+		// Recorded at once, so a crash from here on leaves a pod record
+		// that names what to take apart.
+		if err := s.savePod(p); err != nil {
+			return err
+		}
+		// A pod on the host network also shares the host's UTS.
+		p.UTSNS = filepath.Join(dir, "uts")
+		if err := pinns.Pin(pinns.UTS, p.UTSNS, p.Hostname); err != nil {
+			return err
+		}
+		u.Add(func() { pinns.Unpin(p.UTSNS) })
+	}
+	if !p.hostIPC() {
+		p.IPCNS = filepath.Join(dir, "ipc")
+		if err := pinns.Pin(pinns.IPC, p.IPCNS, ""); err != nil {
+			return err
+		}
+		u.Add(func() { pinns.Unpin(p.IPCNS) })
+		shm := filepath.Join(dir, "shm")
+		if err := os.MkdirAll(shm, 0o755); err != nil {
+			return err
+		}
+		if err := unix.Mount("shm", shm, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, fmt.Sprintf("mode=1777,size=%d", shmSize)); err != nil {
+			return fmt.Errorf("mounting the pod's /dev/shm: %w", err)
+		}
+		u.Add(func() { unix.Unmount(shm, unix.MNT_DETACH) })
+	}
+	return nil
+}
+
+func (s *Server) podNetwork(p *sandbox) network.PodNetwork {
+	pn := network.PodNetwork{ID: p.ID, Name: p.Metadata.Name, Namespace: p.Metadata.Namespace, UID: p.Metadata.Uid, NetNS: p.NetNS, Annotations: p.Annotations}
+	for _, pm := range p.Ports {
+		if pm.HostPort == 0 {
+			continue
+		}
+		proto := strings.ToLower(pm.Protocol.String())
+		pn.PortMappings = append(pn.PortMappings, network.PortMapping{HostPort: pm.HostPort, ContainerPort: pm.ContainerPort, Protocol: proto, HostIP: pm.HostIp})
+	}
+	return pn
+}
+
+// startPause runs the pod's PID namespace holder: the ocid binary in a
+// tiny read-only root, in the pod's other namespaces.
+func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) error {
+	root, err := s.pauseRootfs()
+	if err != nil {
+		return err
+	}
+	so := spec.Options{
+		Args: []string{"/pause", "pause"}, Namespaces: s.podNamespaces(p, false),
+		CgroupsPath: s.cgroupParent(p) + "/pause-" + p.ID[:12], Hostname: p.Hostname,
+	}
+	st, err := s.rt.Create(ctx, runtime.CreateOptions{Name: "pause-" + p.ID, Rootfs: root, Spec: so, Handler: p.Handler})
+	if err != nil {
+		return err
+	}
+	u.Add(func() { s.rt.Delete(context.Background(), st.ID, true) })
+	if err := s.rt.Start(ctx, st.ID); err != nil {
+		return err
+	}
+	p.PauseID = st.ID
+	return nil
+}
+
+// pauseRootfs is RUNROOT/cri/pause: /pause is a copy of the ocid binary.
+func (s *Server) pauseRootfs() (string, error) {
+	root := filepath.Join(s.o.RunRoot, "cri", "pause")
+	bin := filepath.Join(root, "pause")
+	if _, err := os.Stat(bin); err == nil {
+		return root, nil
+	}
+	for _, d := range []string{"proc", "dev", "sys"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return "", err
+		}
+	}
+	data, err := os.ReadFile(s.o.PauseBinary)
+	if err != nil {
+		return "", fmt.Errorf("pause binary: %w", err)
+	}
+	tmp := bin + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o755); err != nil {
+		return "", err
+	}
+	return root, os.Rename(tmp, bin)
+}
+
+// podNamespaces are the namespaces a pod's container joins; pid says
+// whether the pod's PID namespace is joined (through the pause process).
+func (s *Server) podNamespaces(p *sandbox, pid bool) []spec.Namespace {
+	var ns []spec.Namespace
+	if p.hostNetwork() {
+		ns = append(ns, spec.Namespace{Type: specs.NetworkNamespace, Host: true}, spec.Namespace{Type: specs.UTSNamespace, Host: true})
+	} else {
+		ns = append(ns, spec.Namespace{Type: specs.NetworkNamespace, Path: p.NetNS}, spec.Namespace{Type: specs.UTSNamespace, Path: p.UTSNS})
+	}
+	if p.hostIPC() {
+		ns = append(ns, spec.Namespace{Type: specs.IPCNamespace, Host: true})
+	} else {
+		ns = append(ns, spec.Namespace{Type: specs.IPCNamespace, Path: p.IPCNS})
+	}
+	if p.hostPID() {
+		ns = append(ns, spec.Namespace{Type: specs.PIDNamespace, Host: true})
+	} else if pid {
+		if pauseSt, err := s.rt.Status(p.PauseID); err == nil && pauseSt.Pid > 0 {
+			ns = append(ns, spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", pauseSt.Pid)})
+		}
+	}
+	return ns
+}
+
+func (s *Server) cgroupParent(p *sandbox) string {
+	if p.CgroupPar != "" {
+		return p.CgroupPar
+	}
+	return s.rt.CgroupParent()
+}
+
+// StopPodSandbox stops the pod's containers and releases its network
+// (IP, port mappings). Stopping a stopped or unknown pod is not an error.
+func (s *Server) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
+	p, err := s.findPod(req.PodSandboxId)
+	if err != nil {
+		if isNotFound(err) {
+			return &runtimeapi.StopPodSandboxResponse{}, nil
+		}
+		return nil, err
+	}
+	unlock := s.creating.lock("pod/" + podName(p.Metadata))
+	defer unlock()
+	if err := s.stopPod(ctx, p); err != nil {
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.StopPodSandboxResponse{}, nil
+}
+
+func (s *Server) stopPod(ctx context.Context, p *sandbox) error {
+	for _, c := range s.podContainers(p.ID) {
+		if err := s.rt.Stop(ctx, c.ID, 0); err != nil {
+			return fmt.Errorf("stopping container %s: %w", c.ID, err)
+		}
+		s.emit(c, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
+	}
+	if p.PauseID != "" {
+		if err := s.rt.Stop(ctx, p.PauseID, 0); err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	if p.NetNS != "" {
+		if err := s.net.TearDown(ctx, s.podNetwork(p)); err != nil {
+			return fmt.Errorf("tearing down the pod network: %w", err)
+		}
+		if err := pinns.Unpin(p.NetNS); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	p.Ready = false
+	p.IPs = nil
+	s.mu.Unlock()
+	return s.savePod(p)
+}
+
+// RemovePodSandbox removes a pod and everything in it; removing a pod
+// that is gone is not an error.
+func (s *Server) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
+	p, err := s.findPod(req.PodSandboxId)
+	if err != nil {
+		if isNotFound(err) {
+			return &runtimeapi.RemovePodSandboxResponse{}, nil
+		}
+		return nil, err
+	}
+	unlock := s.creating.lock("pod/" + podName(p.Metadata))
+	defer unlock()
+	if err := s.removePod(ctx, p); err != nil {
+		return nil, toStatus(err)
+	}
+	return &runtimeapi.RemovePodSandboxResponse{}, nil
+}
+
+func (s *Server) removePod(ctx context.Context, p *sandbox) error {
+	if p.Ready || p.NetNS != "" {
+		if err := s.stopPod(ctx, p); err != nil {
+			return err
+		}
+	}
+	for _, c := range s.podContainers(p.ID) {
+		if err := s.removeContainer(ctx, c); err != nil {
+			return err
+		}
+	}
+	if p.PauseID != "" {
+		if err := s.rt.Delete(ctx, p.PauseID, true); err != nil {
+			return err
+		}
+	}
+	dir := s.podRunDir(p.ID)
+	for _, ns := range []string{p.IPCNS, p.UTSNS} {
+		if ns != "" {
+			if err := pinns.Unpin(ns); err != nil {
+				return err
+			}
+		}
+	}
+	unix.Unmount(filepath.Join(dir, "shm"), unix.MNT_DETACH)
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	if err := s.deletePodRecord(p.ID); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.pods, p.ID)
+	s.mu.Unlock()
+	s.log.Info("pod sandbox removed", "pod", p.ID)
+	return nil
+}
+
+func (s *Server) podByName(name string) *sandbox {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, p := range s.pods {
+		if podName(p.Metadata) == name {
+			return p
+		}
+	}
+	return nil
+}
+
+var _ = syscall.SIGKILL
+var _ = time.Second

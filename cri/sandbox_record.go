@@ -1,0 +1,103 @@
+package cri
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ocid-project/ocid/internal/fsutil"
+)
+
+// sandbox is a pod's record, persisted in ROOT/cri/pods/<id>.json.
+type sandbox struct {
+	ID          string                                  `json:"id"`
+	Metadata    *runtimeapi.PodSandboxMetadata          `json:"metadata"`
+	Labels      map[string]string                       `json:"labels,omitempty"`
+	Annotations map[string]string                       `json:"annotations,omitempty"`
+	Created     time.Time                               `json:"created"`
+	Ready       bool                                    `json:"ready"`
+	Handler     string                                  `json:"handler,omitempty"`
+	LogDir      string                                  `json:"logDirectory,omitempty"`
+	Hostname    string                                  `json:"hostname,omitempty"`
+	NetNS       string                                  `json:"netns,omitempty"`
+	IPCNS       string                                  `json:"ipcns,omitempty"`
+	UTSNS       string                                  `json:"utsns,omitempty"`
+	Options     *runtimeapi.NamespaceOption             `json:"namespaceOptions,omitempty"`
+	PauseID     string                                  `json:"pauseID,omitempty"`
+	IPs         []string                                `json:"ips,omitempty"`
+	Ports       []*runtimeapi.PortMapping               `json:"portMappings,omitempty"`
+	CgroupPar   string                                  `json:"cgroupParent,omitempty"`
+	Sysctls     map[string]string                       `json:"sysctls,omitempty"`
+	Security    *runtimeapi.LinuxSandboxSecurityContext `json:"securityContext,omitempty"`
+	Overhead    *runtimeapi.LinuxContainerResources     `json:"overhead,omitempty"`
+	// Complete is set once RunPodSandbox finished: a record without it
+	// at start-up is a pod a crash left half-made, and is cleaned up.
+	Complete bool `json:"complete"`
+}
+
+// podName is the key a pod's name is reserved under.
+func podName(m *runtimeapi.PodSandboxMetadata) string {
+	return fmt.Sprintf("%s_%s_%s_%d", m.Namespace, m.Name, m.Uid, m.Attempt)
+}
+
+func (s *Server) savePod(p *sandbox) error {
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(s.podRecordDir(), p.ID+".json"), raw, 0o600)
+}
+
+func (s *Server) deletePodRecord(id string) error {
+	err := os.Remove(filepath.Join(s.podRecordDir(), id+".json"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	return err
+}
+
+func (p *sandbox) hostNetwork() bool {
+	return p.Options != nil && p.Options.Network == runtimeapi.NamespaceMode_NODE
+}
+
+func (p *sandbox) hostIPC() bool {
+	return p.Options != nil && p.Options.Ipc == runtimeapi.NamespaceMode_NODE
+}
+
+func (p *sandbox) hostPID() bool {
+	return p.Options != nil && p.Options.Pid == runtimeapi.NamespaceMode_NODE
+}
+
+func (p *sandbox) sharedPID() bool {
+	return p.Options != nil && p.Options.Pid == runtimeapi.NamespaceMode_POD
+}
+
+// findPod resolves a pod ID or a unique ID prefix.
+func (s *Server) findPod(id string) (*sandbox, error) {
+	if id == "" {
+		return nil, invalid("pod sandbox ID is required")
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if p, ok := s.pods[id]; ok {
+		return p, nil
+	}
+	var found *sandbox
+	for pid, p := range s.pods {
+		if strings.HasPrefix(pid, id) {
+			if found != nil {
+				return nil, invalid(fmt.Sprintf("pod sandbox ID prefix %q is ambiguous", id))
+			}
+			found = p
+		}
+	}
+	if found == nil {
+		return nil, notFound("pod sandbox", id)
+	}
+	return found, nil
+}
