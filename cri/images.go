@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/distribution/reference"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -30,7 +31,15 @@ func (s *Server) PullImage(ctx context.Context, req *runtimeapi.PullImageRequest
 	if a := req.GetAuth(); a != nil && (a.Username != "" || a.IdentityToken != "") {
 		opts.Source = withCreds(opts.Source, &transport.Credentials{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken})
 	}
+	start := time.Now()
 	res, err := s.o.Puller.Pull(ctx, ref, "", opts)
+	if s.o.OnPull != nil {
+		var size int64
+		if err == nil {
+			size = res.Image.Size
+		}
+		s.o.OnPull(time.Since(start), size, err)
+	}
 	if err != nil {
 		return nil, toStatus(fmt.Errorf("pulling image %s: %w", ref, err))
 	}

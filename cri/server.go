@@ -46,7 +46,9 @@ type Options struct {
 	// CgroupParent is the default parent of pod cgroups.
 	CgroupParent string
 	Version      string
-	Log          *slog.Logger
+	// OnPull, when set, is told of each image pull (metrics).
+	OnPull func(d time.Duration, bytes int64, err error)
+	Log    *slog.Logger
 }
 
 // Server implements RuntimeService and ImageService.
@@ -142,3 +144,23 @@ func (s *Server) podRunDir(id string) string {
 }
 
 func now() time.Time { return time.Now().UTC() }
+
+// ContainerCounts counts containers by CRI state (metrics).
+func (s *Server) ContainerCounts() map[string]int {
+	s.mu.RLock()
+	ids := make([]string, 0, len(s.ctrs))
+	for id := range s.ctrs {
+		ids = append(ids, id)
+	}
+	s.mu.RUnlock()
+	out := map[string]int{}
+	for _, id := range ids {
+		if st, err := s.rt.Status(id); err == nil {
+			out[string(st.State)]++
+		}
+	}
+	return out
+}
+
+// SetPullObserver sets the OnPull hook after construction.
+func (s *Server) SetPullObserver(f func(d time.Duration, bytes int64, err error)) { s.o.OnPull = f }

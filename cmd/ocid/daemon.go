@@ -18,6 +18,7 @@ import (
 
 	"github.com/ocid-project/ocid/copy"
 	"github.com/ocid-project/ocid/cri"
+	"github.com/ocid-project/ocid/cri/metrics"
 	"github.com/ocid-project/ocid/cri/network"
 	"github.com/ocid-project/ocid/pull"
 	"github.com/ocid-project/ocid/registries"
@@ -27,7 +28,7 @@ import (
 )
 
 func newDaemonCommand(a *app) *cobra.Command {
-	var socket, cniConf, streamAddr string
+	var socket, cniConf, streamAddr, metricsAddr string
 	var cniBin []string
 	cmd := &cobra.Command{
 		Use:   "daemon",
@@ -39,6 +40,7 @@ func newDaemonCommand(a *app) *cobra.Command {
 	f.StringVar(&cniConf, "cni-conf-dir", "", "CNI configuration `DIR` (default from config)")
 	f.StringSliceVar(&cniBin, "cni-bin-dir", nil, "CNI plugin `DIR`s (default from config)")
 	f.StringVar(&streamAddr, "streaming-address", "", "`HOST:PORT` of the exec/attach/port-forward server (default 127.0.0.1:0)")
+	f.StringVar(&metricsAddr, "metrics-address", "", "serve Prometheus metrics on `HOST:PORT` (off by default)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		c := &a.cfg.CRI
 		if cmd.Flags().Changed("socket") {
@@ -52,6 +54,9 @@ func newDaemonCommand(a *app) *cobra.Command {
 		}
 		if cmd.Flags().Changed("streaming-address") {
 			c.StreamingAddress = streamAddr
+		}
+		if cmd.Flags().Changed("metrics-address") {
+			c.MetricsAddress = metricsAddr
 		}
 		return a.runDaemon(cmd.Context())
 	}
@@ -82,6 +87,11 @@ func (a *app) runDaemon(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var met *metrics.Metrics
+	var srvRef *cri.Server
+	if c.MetricsAddress != "" {
+		met = metrics.New(func() map[string]int { return srvRef.ContainerCounts() })
+	}
 	pol := &policyHolder{a: a}
 	if err := pol.reload(); err != nil {
 		return err
@@ -95,6 +105,17 @@ func (a *app) runDaemon(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	srvRef = srv
+	interceptors := []grpc.UnaryServerInterceptor{logRequests(log)}
+	if met != nil {
+		srv.SetPullObserver(met.Pulled)
+		interceptors = append(interceptors, met.Interceptor())
+		addr, err := met.Serve(ctx, c.MetricsAddress)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+		log.Info("serving metrics", "address", addr)
+	}
 	streamURL, err := srv.StartStreaming(c.StreamingAddress)
 	if err != nil {
 		return err
@@ -103,7 +124,7 @@ func (a *app) runDaemon(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	g := grpc.NewServer(grpc.ChainUnaryInterceptor(logRequests(log)))
+	g := grpc.NewServer(grpc.ChainUnaryInterceptor(interceptors...))
 	runtimeapi.RegisterRuntimeServiceServer(g, srv)
 	runtimeapi.RegisterImageServiceServer(g, srv)
 	log.Info("ocid daemon serving the CRI", "socket", c.Socket, "streaming", streamURL, "root", a.cfg.Root)

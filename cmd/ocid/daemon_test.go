@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -234,5 +236,32 @@ func TestConcurrentRetriesGetTheSameResult(t *testing.T) {
 		if id == "" || id != cids[0] {
 			t.Fatalf("retried CreateContainer gave %v", cids)
 		}
+	}
+}
+
+func TestDaemonMetrics(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	e := &daemonEnv{ctrEnv: newCtrEnv(t)}
+	e.socket = filepath.Join(e.dir, "run", "ocid.sock")
+	e.extra = []string{"--cni-conf-dir", filepath.Join(e.dir, "cni"), "--metrics-address", addr}
+	t.Cleanup(e.stopDaemon)
+	e.startDaemon()
+	if _, err := e.is.ListImages(context.Background(), &runtimeapi.ListImagesRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	want := `ocid_cri_operation_duration_seconds_count{code="OK",method="/runtime.v1.ImageService/ListImages"} 1`
+	if !strings.Contains(string(body), want) {
+		t.Fatalf("metrics lack %s:\n%s", want, body)
 	}
 }
