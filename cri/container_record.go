@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -55,27 +54,9 @@ func (s *Server) deleteCtrRecord(id string) error {
 }
 
 func (s *Server) findCtr(id string) (*container, error) {
-	if id == "" {
-		return nil, invalid("container ID is required")
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if c, ok := s.ctrs[id]; ok {
-		return c, nil
-	}
-	var found *container
-	for cid, c := range s.ctrs {
-		if strings.HasPrefix(cid, id) {
-			if found != nil {
-				return nil, invalid(fmt.Sprintf("container ID prefix %q is ambiguous", id))
-			}
-			found = c
-		}
-	}
-	if found == nil {
-		return nil, notFound("container", id)
-	}
-	return found, nil
+	return findByID(s.ctrs, id, "container")
 }
 
 func (s *Server) podContainers(podID string) []*container {

@@ -79,25 +79,31 @@ func (p *sandbox) sharedPID() bool {
 
 // findPod resolves a pod ID or a unique ID prefix.
 func (s *Server) findPod(id string) (*sandbox, error) {
-	if id == "" {
-		return nil, invalid("pod sandbox ID is required")
-	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if p, ok := s.pods[id]; ok {
-		return p, nil
+	return findByID(s.pods, id, "pod sandbox")
+}
+
+// findByID looks an ID or a unique ID prefix up in one of the server's
+// maps, as crictl users type short IDs.
+func findByID[T any](m map[string]*T, id, what string) (*T, error) {
+	if id == "" {
+		return nil, invalid(what + " ID is required")
 	}
-	var found *sandbox
-	for pid, p := range s.pods {
-		if strings.HasPrefix(pid, id) {
+	if v, ok := m[id]; ok {
+		return v, nil
+	}
+	var found *T
+	for key, v := range m {
+		if strings.HasPrefix(key, id) {
 			if found != nil {
-				return nil, invalid(fmt.Sprintf("pod sandbox ID prefix %q is ambiguous", id))
+				return nil, invalid(fmt.Sprintf("%s ID prefix %q is ambiguous", what, id))
 			}
-			found = p
+			found = v
 		}
 	}
 	if found == nil {
-		return nil, notFound("pod sandbox", id)
+		return nil, notFound(what, id)
 	}
 	return found, nil
 }

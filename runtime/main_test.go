@@ -8,11 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/ocid-project/ocid/copy"
 	"github.com/ocid-project/ocid/fixtures"
@@ -98,16 +95,16 @@ func (e *env) cleanup() {
 			e.t.Errorf("cleanup: %v", err)
 		}
 	}
-	if mounts := mountsUnder(e.dir); len(mounts) > 0 {
+	if mounts := fixtures.MountsUnder(e.dir); len(mounts) > 0 {
 		e.t.Errorf("mounts left: %v", mounts)
-		for i := len(mounts) - 1; i >= 0; i-- {
-			unix.Unmount(mounts[i], unix.MNT_DETACH)
-		}
+		fixtures.UnmountUnder(e.dir)
 	}
-	if cg := cgroupsLeft(e.cgParent); len(cg) > 0 {
+	if cg := fixtures.ChildCgroups("/sys/fs/cgroup/*" + e.cgParent); len(cg) > 0 {
 		e.t.Errorf("cgroups left: %v", cg)
 	}
-	if procs := processesMentioning(e.dir); len(procs) > 0 {
+	fixtures.RemoveCgroups("/sys/fs/cgroup/*" + e.cgParent)
+	fixtures.RemoveCgroups("/sys/fs/cgroup" + e.cgParent)
+	if procs := fixtures.ProcessesMentioning(e.dir); len(procs) > 0 {
 		e.t.Errorf("processes left: %v", procs)
 	}
 	for _, d := range []string{"run/runtime/runc"} {
@@ -116,50 +113,6 @@ func (e *env) cleanup() {
 			e.t.Errorf("runc state left in %s: %d entries", d, len(entries))
 		}
 	}
-}
-
-func mountsUnder(dir string) []string {
-	raw, _ := os.ReadFile("/proc/self/mounts")
-	var out []string
-	for _, l := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(l); len(f) > 1 && strings.HasPrefix(f[1], dir) {
-			out = append(out, f[1])
-		}
-	}
-	return out
-}
-
-func cgroupsLeft(parent string) []string {
-	matches, _ := filepath.Glob("/sys/fs/cgroup/*" + parent)
-	more, _ := filepath.Glob("/sys/fs/cgroup" + parent)
-	var out []string
-	for _, m := range append(matches, more...) {
-		entries, _ := os.ReadDir(m)
-		for _, e := range entries {
-			if e.IsDir() {
-				out = append(out, filepath.Join(m, e.Name()))
-			}
-		}
-		os.Remove(m) // the parent itself is runc's to leave; remove it empty
-	}
-	return out
-}
-
-// processesMentioning lists processes whose command line names dir
-// (monitors are started with their config path under it).
-func processesMentioning(dir string) []string {
-	entries, _ := os.ReadDir("/proc")
-	var out []string
-	for _, e := range entries {
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil {
-			continue
-		}
-		if strings.Contains(string(raw), dir) {
-			out = append(out, e.Name()+": "+strings.ReplaceAll(string(raw), "\x00", " "))
-		}
-	}
-	return out
 }
 
 // run creates and starts a container and waits for it to exit.

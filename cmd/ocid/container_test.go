@@ -63,64 +63,22 @@ func (e *ctrEnv) cleanup() {
 
 func (e *ctrEnv) assertNothingLeft() {
 	e.t.Helper()
-	if m := mountsUnderDir(e.dir); len(m) > 0 {
+	if m := fixtures.MountsUnder(e.dir); len(m) > 0 {
 		e.t.Errorf("mounts left: %v", m)
-		unmountBelow(e.dir)
+		fixtures.UnmountUnder(e.dir)
 	}
-	if cg := childDirs("/sys/fs/cgroup/*" + e.cgroup); len(cg) > 0 {
+	if cg := fixtures.ChildCgroups("/sys/fs/cgroup/*" + e.cgroup); len(cg) > 0 {
 		e.t.Errorf("cgroups left: %v", cg)
 	}
-	for _, p := range []string{"/sys/fs/cgroup/*" + e.cgroup, "/sys/fs/cgroup" + e.cgroup} {
-		dirs, _ := filepath.Glob(p)
-		for _, d := range dirs {
-			os.Remove(d)
-		}
-	}
-	if procs := procsMentioning(e.dir); len(procs) > 0 {
+	fixtures.RemoveCgroups("/sys/fs/cgroup/*" + e.cgroup)
+	fixtures.RemoveCgroups("/sys/fs/cgroup" + e.cgroup)
+	if procs := fixtures.ProcessesMentioning(e.dir); len(procs) > 0 {
 		e.t.Errorf("processes left: %v", procs)
 	}
 	out, _ := exec.Command("runc", "--root", filepath.Join(e.dir, "run", "runtime", "runc"), "list", "-q").Output()
 	if s := strings.TrimSpace(string(out)); s != "" {
 		e.t.Errorf("runc still knows: %s", s)
 	}
-}
-
-// childDirs lists the directories (child cgroups) inside the matches.
-func childDirs(glob string) []string {
-	parents, _ := filepath.Glob(glob)
-	var out []string
-	for _, p := range parents {
-		entries, _ := os.ReadDir(p)
-		for _, e := range entries {
-			if e.IsDir() {
-				out = append(out, filepath.Join(p, e.Name()))
-			}
-		}
-	}
-	return out
-}
-
-func mountsUnderDir(dir string) []string {
-	raw, _ := os.ReadFile("/proc/self/mounts")
-	var out []string
-	for _, l := range strings.Split(string(raw), "\n") {
-		if f := strings.Fields(l); len(f) > 1 && strings.HasPrefix(f[1], dir) {
-			out = append(out, f[1])
-		}
-	}
-	return out
-}
-
-func procsMentioning(dir string) []string {
-	entries, _ := os.ReadDir("/proc")
-	var out []string
-	for _, e := range entries {
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err == nil && strings.Contains(string(raw), dir) {
-			out = append(out, e.Name()+": "+strings.ReplaceAll(string(raw), "\x00", " "))
-		}
-	}
-	return out
 }
 
 func TestContainerRunForeground(t *testing.T) {
@@ -197,7 +155,7 @@ func TestContainersSurviveOcid(t *testing.T) {
 		t.Fatalf("foreground container did not start: %q %v", buf, err)
 	}
 	killed := 0
-	for _, p := range procsMentioning(e.dir) {
+	for _, p := range fixtures.ProcessesMentioning(e.dir) {
 		pid := 0
 		fmt.Sscan(p, &pid)
 		if strings.Contains(p, " monitor ") || !strings.Contains(p, ocidBin) {

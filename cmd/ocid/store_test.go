@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ocid-project/ocid/fixtures"
 	"github.com/ocid-project/ocid/store"
 )
@@ -31,18 +29,8 @@ func newStoreEnv(t *testing.T, reg *fixtures.Registry) *storeEnv {
 	dir := t.TempDir()
 	e := &storeEnv{t: t, root: filepath.Join(dir, "root"), runroot: filepath.Join(dir, "run"), regsConf: filepath.Join(dir, "registries.conf"), reg: reg}
 	reg.WriteRegistriesConf(t, e.regsConf)
-	t.Cleanup(func() { unmountBelow(dir) })
+	t.Cleanup(func() { fixtures.UnmountUnder(dir) })
 	return e
-}
-
-func unmountBelow(dir string) {
-	data, _ := os.ReadFile("/proc/self/mounts")
-	lines := strings.Split(string(data), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if f := strings.Fields(lines[i]); len(f) > 1 && strings.HasPrefix(f[1], dir) {
-			unix.Unmount(f[1], unix.MNT_DETACH)
-		}
-	}
 }
 
 func (e *storeEnv) args(args ...string) []string {

@@ -17,6 +17,16 @@ import (
 // WriteFileAtomic writes data to path through a temporary file in the
 // same directory, fsyncs it and renames it over path.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return WriteAtomic(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteAtomic writes path with write, through a temporary file in the
+// same directory that is fsynced and renamed over path: path is the old
+// file or the complete new one, never a part.
+func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
@@ -29,7 +39,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err := f.Write(data); err != nil {
+	if err := write(f); err != nil {
 		return err
 	}
 	if err := f.Chmod(perm); err != nil {
@@ -87,15 +97,6 @@ func TempDirBeside(target string) (string, error) {
 		return "", err
 	}
 	return os.MkdirTemp(parent, "."+filepath.Base(target)+".ocid-tmp-")
-}
-
-// TempFileBeside creates a hidden temporary file next to target.
-func TempFileBeside(target string) (*os.File, error) {
-	parent := filepath.Dir(filepath.Clean(target))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, err
-	}
-	return os.CreateTemp(parent, "."+filepath.Base(target)+".ocid-tmp-")
 }
 
 // IsEmptyDir reports whether dir exists and has no entries.

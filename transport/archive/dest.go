@@ -100,31 +100,11 @@ func (d *destination) Commit(ctx context.Context) error {
 	if d.manifest == nil {
 		return fmt.Errorf("%s: nothing to commit: no manifest was written", d.ref)
 	}
-	f, err := fsutil.TempFileBeside(d.ref.path)
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := d.writeArchive(f); err != nil {
-		f.Close()
+	if err := fsutil.WriteAtomic(d.ref.path, 0o644, d.writeArchive); err != nil {
 		return fmt.Errorf("%s: %w", d.ref, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, d.ref.path); err != nil {
-		return err
-	}
 	d.done = true
-	return fsutil.SyncDir(filepath.Dir(d.ref.path))
+	return nil
 }
 
 // writeArchive lays out what docker load reads: <config hex>.json,

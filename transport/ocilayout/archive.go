@@ -3,6 +3,7 @@ package ocilayout
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -45,30 +46,11 @@ func (a *archiveDestination) Commit(ctx context.Context) error {
 	if err := a.destination.Commit(ctx); err != nil {
 		return err
 	}
-	f, err := fsutil.TempFileBeside(a.archive.path)
+	err := fsutil.WriteAtomic(a.archive.path, 0o644, func(w io.Writer) error { return tarwrite.Dir(w, a.ref.path) })
 	if err != nil {
-		return fmt.Errorf("%s: %w", a.archive, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := tarwrite.Dir(f, a.ref.path); err != nil {
-		f.Close()
 		return fmt.Errorf("%s: writing archive: %w", a.archive, err)
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, a.archive.path); err != nil {
-		return err
-	}
-	return fsutil.SyncDir(filepath.Dir(a.archive.path))
+	return nil
 }
 
 // Close removes the temporary layout in every case.
