@@ -190,3 +190,44 @@ func TestTrustSetAndShow(t *testing.T) {
 	}
 	ocid(t, "--policy", pol, "image", "copy", "-q", "oci:"+layout+":x", "dir:"+filepath.Join(s.dir, "d2")).mustFail(t, "rejected")
 }
+
+// TestRemapIdentityMirror: an image signed under its upstream name and
+// served from a mirror is accepted with remapIdentity, by ocid and skopeo
+// alike, and refused by both under the default identity rule.
+func TestRemapIdentityMirror(t *testing.T) {
+	s := newSigningEnv(t)
+	reg := fixtures.StartRegistry(t)
+	regd := filepath.Join(s.dir, "registries.d")
+	os.MkdirAll(regd, 0o755)
+	os.WriteFile(filepath.Join(regd, "default.yaml"), []byte("default-docker:\n  lookaside: file://"+filepath.Join(s.dir, "sigstore")+"\n"), 0o644)
+	layout := fixtures.NewOCILayout(t, "app", fixtures.SmallImage(t, fixtures.OCI, fixtures.Gzip, "remap"))
+	mirrored := reg.Host + "/mirror/ns/app:1"
+	ocid(t, "--insecure-policy", "--registries.d", regd, "image", "copy", "-q", "--dest-tls-verify=false",
+		"--sign-key", s.key.SecretPath, "--sign-identity", "upstream.example/ns/app:1", "oci:"+layout+":app", "docker://"+mirrored).mustSucceed(t)
+
+	write := func(name string, identity map[string]any) string {
+		req := map[string]any{"type": "signedBy", "keyType": "GPGKeys", "keyPath": s.key.PublicPath}
+		if identity != nil {
+			req["signedIdentity"] = identity
+		}
+		raw, _ := json.Marshal(map[string]any{
+			"default":    []any{map[string]any{"type": "reject"}},
+			"transports": map[string]any{"docker": map[string]any{reg.Host: []any{req}}, "dir": map[string]any{"": []any{map[string]any{"type": "insecureAcceptAnything"}}}},
+		})
+		p := filepath.Join(s.dir, name)
+		os.WriteFile(p, raw, 0o644)
+		return p
+	}
+	remap := write("remap.json", map[string]any{"type": "remapIdentity", "prefix": reg.Host + "/mirror", "signedPrefix": "upstream.example"})
+	exact := write("exact.json", nil)
+	for _, tc := range []struct {
+		policy string
+		allow  bool
+	}{{remap, true}, {exact, false}} {
+		r := ocid(t, "--policy", tc.policy, "--registries.d", regd, "image", "copy", "-q", "--src-tls-verify=false", "docker://"+mirrored, "dir:"+filepath.Join(t.TempDir(), "o"))
+		out, err := s.skopeo(t, "--policy", tc.policy, "--registries.d", regd, "copy", "--src-tls-verify=false", "docker://"+mirrored, "dir:"+filepath.Join(t.TempDir(), "s"))
+		if (r.code == 0) != tc.allow || (err == nil) != tc.allow {
+			t.Fatalf("%s: ocid exit %d (%s), skopeo %v (%s); want allowed=%v", filepath.Base(tc.policy), r.code, r.stderr, err, out, tc.allow)
+		}
+	}
+}
