@@ -3,6 +3,9 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 	"regexp"
 	"strings"
 	"syscall"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/ocid-project/ocid/fixtures"
 	"github.com/ocid-project/ocid/runtime"
+	"github.com/ocid-project/ocid/runtime/attach"
 	"github.com/ocid-project/ocid/runtime/crilog"
 	"github.com/ocid-project/ocid/runtime/spec"
 )
@@ -282,4 +286,78 @@ func TestNameReservation(t *testing.T) {
 		t.Fatal("the failed create left its name")
 	}
 	_ = fixtures.FixedTime
+}
+
+// TestAttachWithTerminal: a client attached to a TTY container types
+// into its shell and gets its exit code.
+func TestAttachWithTerminal(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := e.rt.Create(ctx, runtime.CreateOptions{Image: "busybox:test", Terminal: true, Stdin: true, StdinOnce: true, Spec: spec.Options{Args: []string{"sh"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock, _, err := e.rt.AttachSocket(st.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := attach.Dial(sock, attach.ClientOptions{Stdin: true, Stdout: true, TTY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.rt.Start(ctx, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sizes := make(chan attach.Size, 1)
+	sizes <- attach.Size{Width: 123, Height: 45}
+	code, err := client.Run(ctx, strings.NewReader("echo typed-$((40+2))\nexit 7\n"), &out, io.Discard, sizes)
+	if err != nil || code != 7 {
+		t.Fatalf("attach: code %d err %v output %q", code, err, out.String())
+	}
+	if !strings.Contains(out.String(), "typed-42") {
+		t.Fatalf("terminal output lacks the command's: %q", out.String())
+	}
+}
+
+// TestReopenLog: after the log file is renamed (the kubelet rotates this
+// way), ReopenLog makes new output go to a new file at the same path.
+func TestReopenLog(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	st, err := e.rt.Create(ctx, runtime.CreateOptions{Image: "busybox:test", Stdin: true,
+		Spec: sh(`while read line; do echo "got $line"; done`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock, _, _ := e.rt.AttachSocket(st.ID)
+	client, err := attach.Dial(sock, attach.ClientOptions{Stdin: true, Stdout: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.rt.Start(ctx, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	go client.Run(ctx, pr, io.Discard, io.Discard, nil)
+	fmt.Fprintln(pw, "one")
+	waitForLog(t, e, st.ID, "got one")
+	rotated := st.LogPath + ".1"
+	if err := os.Rename(st.LogPath, rotated); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.rt.ReopenLog(st.ID); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(pw, "two")
+	waitForLog(t, e, st.ID, "got two")
+	old, _ := os.ReadFile(rotated)
+	if !strings.Contains(string(old), "got one") || strings.Contains(string(old), "got two") {
+		t.Fatalf("rotated file: %q", old)
+	}
+	pw.Close()
+	if err := e.rt.Stop(ctx, st.ID, time.Second); err != nil {
+		t.Fatal(err)
+	}
 }
