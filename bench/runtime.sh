@@ -21,9 +21,10 @@
 #     monitor and of runc create/start/delete; fixed costs (`ocid --version`,
 #     `ocid container ps`, `runc --version`); the monitor's memory by mapping
 #     and its package-init allocations (GODEBUG=inittrace=1); monitors with
-#     GOMAXPROCS=1; and the same monitor code alone in a small binary
-#     (bench/cmd/slimmonitor, started through ocid's runtime package by
-#     bench/cmd/monstart).
+#     GOMAXPROCS=1 and with GOMEMLIMIT=1MiB; one monitor's GODEBUG=gctrace=1;
+#     the same runs untraced with runc timed by a wrapper (ocid's own share);
+#     and the same monitor code alone in a small binary (bench/cmd/slimmonitor,
+#     started through ocid's runtime package by bench/cmd/monstart).
 #
 # The image: bench/cmd/mkbusybox writes a one-layer OCI layout from the
 # host's /bin/busybox (busybox-static, installed if missing); ocid pulls it
@@ -135,7 +136,7 @@ cleanup() {
 		fi
 		# podman: its containers, through podman.
 		if [ "$PODMAN_OK" = 1 ]; then
-			pm rm -f -a >/dev/null 2>&1
+			pm rm -f -t 0 -a >/dev/null 2>&1
 		fi
 		# containerd: tasks, containers, then the daemon.
 		if [ -n "$CONTAINERD_PID" ]; then
@@ -669,12 +670,25 @@ if want 3; then
 	INIT_TOP=$(GODEBUG=inittrace=1 "$OCID" --version 2>&1 >/dev/null | awk '/^init / { printf "%s\t%d\n", $2, $8 }' | sort -t$'\t' -k2 -n -r | head -6)
 	SLIM_INIT=$(GODEBUG=inittrace=1 "$WORK/bin/slimmonitor" 2>&1 >/dev/null | awk '/^init / { n++; c += $5; b += $8; a += $10 } END { printf "%d packages, %.2f ms, %d bytes in %d allocations", n, c, b, a }')
 
-	log "part 3: $NMON ocid monitors with GOMAXPROCS=1"
-	start_ocid_monitors GOMAXPROCS=1
-	wait_pids "$NMON" ocid_monitor_pids || die "expected $NMON ocid monitors"
+	# The monitor inherits the environment of the ocid command that starts
+	# it. (GOGC cannot be tried this way: the monitor sets its own GC
+	# percent, 25, which replaces GOGC.)
+	for v in GOMAXPROCS=1 GOMEMLIMIT=1MiB; do
+		log "part 3: $NMON ocid monitors with $v"
+		start_ocid_monitors "$v"
+		wait_pids "$NMON" ocid_monitor_pids || die "expected $NMON ocid monitors"
+		sleep "$SETTLE"
+		mapfile -t pids < <(ocid_monitor_pids)
+		measure_pids "ocid-$v" "${pids[@]}"
+		remove_ocid_containers
+	done
+	# The heap after each GC: one monitor with GODEBUG=gctrace=1 (its
+	# stderr is its monitor.log).
+	log "part 3: one ocid monitor with GODEBUG=gctrace=1"
+	id=$(GODEBUG=gctrace=1 "$OCID" --config "$WORK/ocid.toml" --root "$WORK/ocid" --runroot "$RUNTMP/ocid" --insecure-policy \
+		container run -d --name gctrace busybox:bench sleep 1000 </dev/null)
 	sleep "$SETTLE"
-	mapfile -t pids < <(ocid_monitor_pids)
-	measure_pids ocid-gomaxprocs1 "${pids[@]}"
+	GCTRACE_OCID=$(grep '^gc ' "$RUNTMP/ocid/runtime/$id/monitor.log" || true)
 	remove_ocid_containers
 
 	log "part 3: $NMON containers with bench/cmd/slimmonitor as their monitor"
@@ -693,6 +707,10 @@ if want 3; then
 	sleep "$SETTLE"
 	mapfile -t pids < <(slim_pids)
 	measure_pids slim "${pids[@]}"
+	id=$(GODEBUG=gctrace=1 "$WORK/bin/monstart" -root "$WORK/ocid" -runroot "$RUNTMP/ocid" -cgroup-parent "/$CG" \
+		-monitor "$WORK/bin/slimmonitor monitor" -n 1 -name slimgc busybox:bench sleep 1000)
+	sleep "$SETTLE"
+	GCTRACE_SLIM=$(grep '^gc ' "$RUNTMP/ocid/runtime/$id/monitor.log" || true)
 	# shellcheck disable=SC2034
 	BREAKDOWN_SLIM=$(mapping_breakdown "${pids[0]}")
 	ids=$(ocidc container ps -a --format '{{.ID}}')
@@ -748,8 +766,8 @@ if want 2 || want 3; then
 	echo
 	echo "| monitor | processes | RSS median (MiB) | PSS median (MiB) | PSS max (MiB) | PSS anon median (MiB) | PSS file median (MiB) | total PSS (MiB) |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-	declare -A MNAME=([ocid]="ocid monitor" [ocid-gomaxprocs1]="ocid monitor, GOMAXPROCS=1" [slim]="bench/cmd/slimmonitor (same code, own binary)" [conmon]="conmon (podman)" [shim]="containerd-shim-runc-v2")
-	for label in ocid ocid-gomaxprocs1 slim conmon shim; do
+	declare -A MNAME=([ocid]="ocid monitor" [ocid-GOMAXPROCS=1]="ocid monitor, GOMAXPROCS=1" [ocid-GOMEMLIMIT=1MiB]="ocid monitor, GOMEMLIMIT=1MiB" [slim]="bench/cmd/slimmonitor (same code, own binary)" [conmon]="conmon (podman)" [shim]="containerd-shim-runc-v2")
+	for label in ocid ocid-GOMAXPROCS=1 ocid-GOMEMLIMIT=1MiB slim conmon shim; do
 		[ -n "${MEM[$label,n]:-}" ] || continue
 		read -r rm _ _ _ <<<"${MEM[$label,rss]}"
 		read -r pm_ _ _ px <<<"${MEM[$label,pss]}"
@@ -759,7 +777,7 @@ if want 2 || want 3; then
 	done
 	echo
 	echo "Per process (kB: RSS PSS PSS_anon PSS_file):"
-	for label in ocid ocid-gomaxprocs1 slim conmon shim; do
+	for label in ocid ocid-GOMAXPROCS=1 ocid-GOMEMLIMIT=1MiB slim conmon shim; do
 		[ -n "${MEM[$label,n]:-}" ] || continue
 		echo "  $label: $(awk 'NF { printf "%s/%s/%s/%s ", $1, $2, $3, $4 }' <<<"${MEM[$label,rows]}")"
 	done
@@ -774,6 +792,13 @@ if want 2 || want 3; then
 		awk -F'\t' '{ printf "| %s | %d | %d |\n", $1, $2, $3 }' <<<"${!v}"
 	done
 	if [ -n "${THREADS_OCID:-}" ]; then echo; echo "Threads in an ocid monitor: $THREADS_OCID"; fi
+	if [ -n "${GCTRACE_OCID:-}${GCTRACE_SLIM:-}" ]; then
+		echo
+		echo "GODEBUG=gctrace=1 (heap before → after → live MB, goal), ocid monitor:"
+		awk '{ print "    " $0 }' <<<"${GCTRACE_OCID:-none}"
+		echo "slimmonitor:"
+		awk '{ print "    " $0 }' <<<"${GCTRACE_SLIM:-none (no GC ran)}"
+	fi
 fi
 
 if want 3; then

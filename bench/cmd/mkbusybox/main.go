@@ -3,10 +3,11 @@
 //
 //	go run ./bench/cmd/mkbusybox [-busybox /bin/busybox] LAYOUT TAG
 //
-// The image is the one the tests use (fixtures.BusyboxImage): the host's
-// static busybox (Debian busybox-static) with applet symlinks in /bin,
-// /etc/passwd and /etc/group, /tmp; gzip layer, OCI manifest, host
-// architecture, Cmd ["sh"]. The same input gives the same digests.
+// The image is built like the tests' busybox image (fixtures.BusyboxImage,
+// without its test user): the host's static busybox (Debian
+// busybox-static) with applet symlinks in /bin, /etc/passwd and
+// /etc/group with root and nobody, /tmp; one gzip layer, OCI manifest,
+// host architecture, Cmd ["sh"]. The same input gives the same digests.
 package main
 
 import (
