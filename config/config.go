@@ -69,6 +69,10 @@ type Runtime struct {
 	CgroupManager string `toml:"cgroup_manager"`
 	// CgroupParent is the cgroupfs parent of containers.
 	CgroupParent string `toml:"cgroup_parent"`
+	// MonitorPath is the ocid-monitor program (each container's monitor
+	// and each pod's pause process). Empty: ocid-monitor next to the ocid
+	// executable, else on PATH, else ocid itself.
+	MonitorPath string `toml:"monitor_path"`
 }
 
 // RuntimeHandler is one OCI runtime.
@@ -147,6 +151,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("image.parallel_copies %d must be between 1 and 64: %w", c.Image.ParallelCopies, errdefs.ErrInvalidArgument)
 	case c.Image.Retries < 0 || c.Image.Retries > 20:
 		return fmt.Errorf("image.retries %d must be between 0 and 20: %w", c.Image.Retries, errdefs.ErrInvalidArgument)
+	case c.Runtime.MonitorPath != "" && !strings.HasPrefix(c.Runtime.MonitorPath, "/"):
+		return fmt.Errorf("runtime.monitor_path %q must be an absolute path: %w", c.Runtime.MonitorPath, errdefs.ErrInvalidArgument)
 	case c.Runtime.CgroupManager != "cgroupfs" && c.Runtime.CgroupManager != "systemd":
 		return fmt.Errorf("runtime.cgroup_manager %q must be cgroupfs or systemd: %w", c.Runtime.CgroupManager, errdefs.ErrInvalidArgument)
 	}

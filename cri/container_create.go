@@ -111,7 +111,11 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 	for _, kv := range cfg.Envs {
 		so.Env = append(so.Env, kv.Key+"="+string(kv.Value))
 	}
-	so.User = userString(sc)
+	user, err := userString(sc)
+	if err != nil {
+		return so, err
+	}
+	so.User = user
 	for _, g := range sc.GetSupplementalGroups() {
 		so.AdditionalGIDs = append(so.AdditionalGIDs, g)
 	}
@@ -137,10 +141,14 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 	case runtimeapi.NamespaceMode_NODE:
 		so.Namespaces = append(so.Namespaces, spec.Namespace{Type: specs.PIDNamespace, Host: true})
 	case runtimeapi.NamespaceMode_POD:
-		if p.PauseID == "" {
-			return so, fmt.Errorf("container asks for the pod's PID namespace, but the pod does not share one: %w", errInvalid)
+		// The zero value: the pod's PID namespace, whatever the pod has
+		// (the host's, the pause process's, or none shared).
+		switch {
+		case p.hostPID():
+			so.Namespaces = append(so.Namespaces, spec.Namespace{Type: specs.PIDNamespace, Host: true})
+		case p.PauseID != "":
+			so.Namespaces = s.podNamespaces(p, true)
 		}
-		so.Namespaces = s.podNamespaces(p, true)
 	case runtimeapi.NamespaceMode_TARGET:
 		target, err := s.findCtr(sc.GetNamespaceOptions().GetTargetId())
 		if err != nil {
@@ -151,15 +159,6 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 			return so, fmt.Errorf("target container %s is not running: %w", target.ID, errPrecondition)
 		}
 		so.Namespaces = append(so.Namespaces, spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", tst.Pid)})
-	}
-	if um := p.Security.GetNamespaceOptions().GetUsernsOptions(); um != nil && um.Mode == runtimeapi.NamespaceMode_POD {
-		so.UserNS = &spec.UserNamespace{}
-		for _, m := range um.Uids {
-			so.UserNS.UIDMappings = append(so.UserNS.UIDMappings, specs.LinuxIDMapping{ContainerID: m.ContainerId, HostID: m.HostId, Size: m.Length})
-		}
-		for _, m := range um.Gids {
-			so.UserNS.GIDMappings = append(so.UserNS.GIDMappings, specs.LinuxIDMapping{ContainerID: m.ContainerId, HostID: m.HostId, Size: m.Length})
-		}
 	}
 	if r := lc.GetResources(); r != nil {
 		so.Resources = resources(r)
@@ -183,8 +182,10 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 	return so, nil
 }
 
-// userString renders the CRI's run-as fields as a user string.
-func userString(sc *runtimeapi.LinuxContainerSecurityContext) string {
+// userString renders the CRI's run-as fields as a user string. A group
+// without a user is refused, as the CRI defines it (the kubelet never
+// sends one; the image's user with another group would be a guess).
+func userString(sc *runtimeapi.LinuxContainerSecurityContext) (string, error) {
 	var user string
 	switch {
 	case sc.GetRunAsUsername() != "":
@@ -194,11 +195,11 @@ func userString(sc *runtimeapi.LinuxContainerSecurityContext) string {
 	}
 	if sc.GetRunAsGroup() != nil {
 		if user == "" {
-			user = "0"
+			return "", invalid("run_as_group is set without run_as_user or run_as_username")
 		}
 		user += ":" + strconv.FormatInt(sc.GetRunAsGroup().GetValue(), 10)
 	}
-	return user
+	return user, nil
 }
 
 // seccompFor reads the CRI's profile: nil means unconfined (as the CRI

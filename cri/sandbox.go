@@ -36,6 +36,9 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if _, err := s.rt.Handler(req.RuntimeHandler); err != nil {
 		return nil, toStatus(err)
 	}
+	if err := validateUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
+		return nil, toStatus(err)
+	}
 	unlock := s.creating.lock("pod/" + podName(md))
 	defer unlock()
 	if p := s.podByName(podName(md)); p != nil {
@@ -51,7 +54,8 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 		Overhead: cfg.GetLinux().GetOverhead(), Ports: cfg.PortMappings,
 	}
 	if p.Hostname == "" {
-		p.Hostname = md.Name
+		// As containerd: a pod that names no host name gets the node's.
+		p.Hostname, _ = os.Hostname()
 	}
 	u := &undo.Stack{}
 	defer u.RunIfFailed(&err)
@@ -150,8 +154,10 @@ func (s *Server) podNetwork(p *sandbox) network.PodNetwork {
 	return pn
 }
 
-// startPause runs the pod's PID namespace holder: the ocid binary in a
-// tiny read-only root, in the pod's other namespaces.
+// startPause runs the pod's PID namespace holder: the pause binary
+// (ocid-monitor, or ocid) bind-mounted read-only into an empty root, in
+// the pod's other namespaces. The binary is the host's file, not a copy,
+// so every pod shares its pages with each other and with the monitors.
 func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) error {
 	root, err := s.pauseRootfs()
 	if err != nil {
@@ -160,6 +166,7 @@ func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) erro
 	so := spec.Options{
 		Args: []string{"/pause", "pause"}, Namespaces: s.podNamespaces(p, false),
 		CgroupsPath: s.cgroupParent(p) + "/pause-" + p.ID[:12], Hostname: p.Hostname,
+		Mounts: []spec.Mount{{Source: s.o.PauseBinary, Destination: "/pause", ReadOnly: true}},
 	}
 	st, err := s.rt.Create(ctx, runtime.CreateOptions{Name: "pause-" + p.ID, Rootfs: root, Spec: so, Handler: p.Handler})
 	if err != nil {
@@ -173,31 +180,31 @@ func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) erro
 	return nil
 }
 
-// pauseRootfs is RUNROOT/cri/pause: /pause is a copy of the ocid binary.
+// pauseRootfs is RUNROOT/cri/pause, the pause containers' shared root:
+// empty directories to mount /proc, /dev and /sys on, and an empty file
+// for the binary's bind mount.
 func (s *Server) pauseRootfs() (string, error) {
 	root := filepath.Join(s.o.RunRoot, "cri", "pause")
-	bin := filepath.Join(root, "pause")
-	if _, err := os.Stat(bin); err == nil {
-		return root, nil
+	if _, err := os.Stat(s.o.PauseBinary); err != nil {
+		return "", fmt.Errorf("pause binary: %w", err)
 	}
 	for _, d := range []string{"proc", "dev", "sys"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			return "", err
 		}
 	}
-	data, err := os.ReadFile(s.o.PauseBinary)
+	// A file the mount covers; older ocids put a copy of the binary here.
+	bin := filepath.Join(root, "pause")
+	f, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
 	if err != nil {
-		return "", fmt.Errorf("pause binary: %w", err)
-	}
-	tmp := bin + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o755); err != nil {
 		return "", err
 	}
-	return root, os.Rename(tmp, bin)
+	return root, f.Close()
 }
 
 // podNamespaces are the namespaces a pod's container joins; pid says
-// whether the pod's PID namespace is joined (through the pause process).
+// whether the pod's PID namespace is joined (through the pause process);
+// otherwise the caller decides about PID.
 func (s *Server) podNamespaces(p *sandbox, pid bool) []spec.Namespace {
 	var ns []spec.Namespace
 	if p.hostNetwork() {
@@ -210,9 +217,7 @@ func (s *Server) podNamespaces(p *sandbox, pid bool) []spec.Namespace {
 	} else {
 		ns = append(ns, spec.Namespace{Type: specs.IPCNamespace, Path: p.IPCNS})
 	}
-	if p.hostPID() {
-		ns = append(ns, spec.Namespace{Type: specs.PIDNamespace, Host: true})
-	} else if pid {
+	if pid {
 		if pauseSt, err := s.rt.Status(p.PauseID); err == nil && pauseSt.Pid > 0 {
 			ns = append(ns, spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", pauseSt.Pid)})
 		}

@@ -73,8 +73,11 @@ func (p *sandbox) hostPID() bool {
 	return p.Options != nil && p.Options.Pid == runtimeapi.NamespaceMode_NODE
 }
 
+// sharedPID: POD is the zero value of the CRI's namespace mode, so a pod
+// that says nothing shares one PID namespace (the kubelet says
+// CONTAINER unless shareProcessNamespace is set).
 func (p *sandbox) sharedPID() bool {
-	return p.Options != nil && p.Options.Pid == runtimeapi.NamespaceMode_POD
+	return p.Options == nil || p.Options.Pid == runtimeapi.NamespaceMode_POD
 }
 
 // findPod resolves a pod ID or a unique ID prefix.

@@ -52,6 +52,12 @@ func (s *Store) CreateContainer(id, imageRef string, o ContainerOptions) (*Conta
 				return nil, err
 			}
 		}
+		// overlayfs takes the attributes of its root from the upper
+		// directory: it must look like the image's root, or a non-root
+		// process cannot even traverse "/".
+		if err := copyDirAttrs(s.CheckoutPath(img), s.path("containers", id, "upper")); err != nil {
+			return nil, err
+		}
 	}
 	err = s.db.update(func(tx *bolt.Tx) error {
 		var old Container
@@ -227,4 +233,16 @@ func (s *Store) ContainerUsage(id string) (bytes, inodes uint64) {
 		return nil
 	})
 	return bytes, inodes
+}
+
+// copyDirAttrs gives dst the owner and mode of src.
+func copyDirAttrs(src, dst string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(src, &st); err != nil {
+		return err
+	}
+	if err := os.Lchown(dst, int(st.Uid), int(st.Gid)); err != nil {
+		return err
+	}
+	return unix.Chmod(dst, st.Mode&0o7777)
 }

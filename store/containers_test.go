@@ -49,6 +49,15 @@ func TestContainerRootfs(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(rw, "etc/passwd"), []byte("changed"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The overlay's root looks like the image's root (overlayfs takes it
+	// from the upper dir), or a non-root user could not traverse "/".
+	var imgRoot, ctrRoot unix.Stat_t
+	unix.Stat(ts.s.CheckoutPath(img), &imgRoot)
+	unix.Stat(rw, &ctrRoot)
+	if ctrRoot.Mode != imgRoot.Mode || ctrRoot.Uid != imgRoot.Uid || ctrRoot.Gid != imgRoot.Gid || imgRoot.Mode&0o005 != 0o005 {
+		t.Fatalf("container root mode %o uid %d gid %d, image root mode %o uid %d gid %d",
+			ctrRoot.Mode, ctrRoot.Uid, ctrRoot.Gid, imgRoot.Mode, imgRoot.Uid, imgRoot.Gid)
+	}
 	if now, _ := os.ReadFile(passwd); string(now) != string(orig) {
 		t.Fatal("a container write reached the shared object")
 	}

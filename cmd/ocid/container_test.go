@@ -154,11 +154,15 @@ func TestContainersSurviveOcid(t *testing.T) {
 	if _, err := stdout.Read(buf); err != nil || string(buf) != "up\n" {
 		t.Fatalf("foreground container did not start: %q %v", buf, err)
 	}
-	killed := 0
+	killed, monitors := 0, 0
 	for _, p := range fixtures.ProcessesMentioning(e.dir) {
 		pid := 0
 		fmt.Sscan(p, &pid)
-		if strings.Contains(p, " monitor ") || !strings.Contains(p, ocidBin) {
+		switch {
+		case strings.Contains(p, ocidBin+"-monitor "):
+			monitors++
+			continue
+		case strings.Contains(p, " monitor ") || !strings.Contains(p, ocidBin+" "):
 			continue
 		}
 		syscall.Kill(pid, syscall.SIGKILL)
@@ -167,6 +171,10 @@ func TestContainersSurviveOcid(t *testing.T) {
 	fg.Wait()
 	if killed == 0 {
 		t.Fatal("no non-monitor ocid process was found to kill")
+	}
+	// ocid runs ocid-monitor, found next to it, as the monitors.
+	if monitors != 4 {
+		t.Fatalf("%d ocid-monitor processes, want one per container (4)", monitors)
 	}
 	var st []map[string]any
 	json.Unmarshal([]byte(e.ocid("container", "ps", "--format", "json").mustSucceed(t).stdout), &st)

@@ -83,10 +83,11 @@ func (a *app) runDaemon(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	self, err := os.Executable()
+	pauseBin, _, err := a.monitorProgram()
 	if err != nil {
-		return err
+		return fmt.Errorf("runtime.monitor_path: %w", err)
 	}
+	log.Info("monitor and pause program", "path", pauseBin)
 	var met *metrics.Metrics
 	var srvRef *cri.Server
 	if c.MetricsAddress != "" {
@@ -100,7 +101,7 @@ func (a *app) runDaemon(ctx context.Context) error {
 		Runtime: rt, Store: st, Network: netMgr,
 		Puller:      &pull.Puller{Store: st, Transport: a.storeTr, RegistriesFunc: pol.registries},
 		CopyOptions: pol.copyOptions,
-		Root:        a.cfg.Root, RunRoot: a.cfg.RunRoot, PauseBinary: self, Version: version, Log: log,
+		Root:        a.cfg.Root, RunRoot: a.cfg.RunRoot, PauseBinary: pauseBin, Version: version, Log: log,
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/runtime/monitor"
+	"github.com/ocid-project/ocid/runtime/pause"
 )
 
 // Exit codes: 1 for a failure, 2 for bad usage or input.
@@ -24,12 +26,14 @@ const (
 func main() {
 	// A container's monitor is this binary too; it starts without the
 	// command-line machinery to stay small (one per running container).
+	// (ocid-monitor, installed next to ocid, is the smaller choice the
+	// runtime prefers; see monitor_path in docs/configuration.md.)
 	if len(os.Args) == 3 && os.Args[1] == "monitor" {
-		os.Exit(runMonitor(os.Args[2]))
+		os.Exit(monitor.Main(os.Args[2]))
 	}
 	// A pod's PID namespace holder is this binary too.
 	if len(os.Args) == 2 && os.Args[1] == "pause" {
-		pause()
+		pause.Run()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	root := newRootCommand()

@@ -19,10 +19,14 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	ocidBin = filepath.Join(dir, "ocid")
-	out, err := exec.Command("go", "build", "-o", ocidBin, ".").CombinedOutput()
-	if err != nil {
-		os.RemoveAll(dir)
-		panic("building ocid: " + err.Error() + "\n" + string(out))
+	// ocid-monitor goes next to ocid, where ocid looks for it, as make
+	// build puts it.
+	for _, b := range [][2]string{{ocidBin, "."}, {filepath.Join(dir, "ocid-monitor"), "../ocid-monitor"}} {
+		out, err := exec.Command("go", "build", "-o", b[0], b[1]).CombinedOutput()
+		if err != nil {
+			os.RemoveAll(dir)
+			panic("building " + b[0] + ": " + err.Error() + "\n" + string(out))
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

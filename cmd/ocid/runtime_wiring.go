@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/ocid-project/ocid/runtime"
@@ -20,8 +21,12 @@ func (a *app) runtime() (*runtime.Manager, error) {
 		handlers = append(handlers, runtime.Handler{Name: name, Path: h.Path, SystemdCgroup: a.cfg.Runtime.CgroupManager == "systemd"})
 	}
 	sort.Slice(handlers, func(i, j int) bool { return handlers[i].Name < handlers[j].Name })
+	_, monitor, err := a.monitorProgram()
+	if err != nil {
+		return nil, fmt.Errorf("runtime.monitor_path: %w", err)
+	}
 	rt, err := runtime.New(runtime.Options{
-		Store: st, Root: a.cfg.Root, RunRoot: a.cfg.RunRoot,
+		Store: st, Root: a.cfg.Root, RunRoot: a.cfg.RunRoot, MonitorCommand: monitor,
 		Handlers: handlers, DefaultHandler: a.cfg.Runtime.DefaultRuntime,
 		CgroupParent: a.cfg.Runtime.CgroupParent, Log: a.log,
 	})
