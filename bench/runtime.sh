@@ -423,7 +423,7 @@ ocid_monitor_pids() {
 	for f in "$RUNTMP"/ocid/runtime/*/monitor.pid; do
 		[ -f "$f" ] || continue
 		pid=$(cut -d' ' -f1 "$f")
-		{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q " monitor $RUNTMP/ocid/runtime/" && echo "$pid"
+		{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -Eq "( monitor|ocid-monitor) $RUNTMP/ocid/runtime/" && echo "$pid"
 	done
 	return 0
 }

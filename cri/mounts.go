@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	securejoin "github.com/cyphar/filepath-securejoin"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ocid-project/ocid/internal/undo"
@@ -70,15 +71,38 @@ func (s *Server) mounts(p *sandbox, cfg *runtimeapi.ContainerConfig, c *containe
 }
 
 // imageVolume mounts an image read-only for a container (an image
-// volume) and returns the bind mount of it.
+// volume), or the directory ImageSubPath names in it, and returns the
+// bind mount of it. It records the image's ID in m, which ContainerStatus
+// reports. Image volumes are read-only by definition: a writable one is
+// refused rather than silently made read-only.
 func (s *Server) imageVolume(p *sandbox, c *container, m *runtimeapi.Mount, u *undo.Stack) (spec.Mount, error) {
+	if !m.Readonly {
+		return spec.Mount{}, fmt.Errorf("image volume %s: image volumes are read-only; set readonly: %w", m.ContainerPath, errInvalid)
+	}
+	img, err := s.st.Lookup(m.Image.Image)
+	if err != nil {
+		return spec.Mount{}, fmt.Errorf("image volume %s: %w", m.ContainerPath, err)
+	}
 	sum := sha256.Sum256([]byte(m.ContainerPath))
 	dir := filepath.Join(s.podRunDir(p.ID), "image-volumes", c.ID, hex.EncodeToString(sum[:8]))
-	mp, err := s.st.MountImage(m.Image.Image, dir)
+	mp, err := s.st.MountImage(img.ID.String(), dir)
 	if err != nil {
 		return spec.Mount{}, fmt.Errorf("image volume %s: %w", m.ContainerPath, err)
 	}
 	u.Add(func() { s.st.UnmountImage(mp) })
 	c.ImageMounts = append(c.ImageMounts, mp)
-	return spec.Mount{Type: spec.MountBind, Source: mp, Destination: m.ContainerPath, ReadOnly: true}, nil
+	src := mp
+	if m.ImageSubPath != "" {
+		// The checkout never changes, so a path resolved inside it
+		// (symlinks included) stays inside it.
+		src, err = securejoin.SecureJoin(mp, m.ImageSubPath)
+		if err != nil {
+			return spec.Mount{}, fmt.Errorf("image volume %s: sub-path %q: %w", m.ContainerPath, m.ImageSubPath, err)
+		}
+		if _, err := os.Stat(src); err != nil {
+			return spec.Mount{}, fmt.Errorf("image volume %s: sub-path %q is not in image %s: %w", m.ContainerPath, m.ImageSubPath, img.ID, errInvalid)
+		}
+	}
+	m.Image.ImageRef = img.ID.String()
+	return spec.Mount{Type: spec.MountBind, Source: src, Destination: m.ContainerPath, ReadOnly: true}, nil
 }

@@ -47,6 +47,10 @@ type CreateOptions struct {
 	Annotations      map[string]string
 	// StopSignal overrides the image's.
 	StopSignal string
+	// Ephemeral: the container is removed when it exits (run --rm), so
+	// its writes need not survive a crash; its overlay is mounted
+	// volatile, which keeps its removal from waiting on disk flushes.
+	Ephemeral bool
 }
 
 var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}$`)
@@ -120,6 +124,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 		needWritable := missingMountpoints(so.Rootfs, sp.Mounts)
 		if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
 			Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec) || needWritable,
+			Volatile: o.Ephemeral,
 		}); err != nil {
 			return nil, err
 		}

@@ -26,6 +26,12 @@ type ContainerOptions struct {
 	// it could remount a read-only bind writable; it always gets overlay,
 	// so no container can ever write into the shared objects.
 	MayRemount bool
+	// Volatile: the container's writes need not survive a crash (it is
+	// removed when it exits). Its overlay is mounted "volatile": no sync
+	// of the upper directory, so unmounting it does not wait for
+	// everything else the file system has to write back (up to seconds
+	// on a busy disk, measured in docs/performance.md).
+	Volatile bool
 }
 
 var containerIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
@@ -46,6 +52,7 @@ func (s *Store) CreateContainer(id, imageRef string, o ContainerOptions) (*Conta
 		ID: id, Name: o.Name, ImageID: img.ID, ImageStore: img.ReadOnlyStore,
 		ReadOnly: o.ReadOnly, Overlay: !o.ReadOnly || o.MayRemount, Created: time.Now().UTC(),
 	}
+	c.Volatile = c.Overlay && o.Volatile
 	if c.Overlay {
 		for _, d := range []string{"upper", "work"} {
 			if err := os.MkdirAll(s.path("containers", id, d), 0o700); err != nil {
@@ -154,7 +161,19 @@ func (s *Store) Mount(id string) (string, error) {
 	if !c.Overlay {
 		return target, bindReadOnly(lower, target, false)
 	}
-	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, s.path("containers", id, "upper"), s.path("containers", id, "work"))
+	work := s.path("containers", id, "work")
+	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", lower, s.path("containers", id, "upper"), work)
+	if c.Volatile {
+		opts += ",volatile"
+		// A volatile overlay that was mounted when the host went down
+		// leaves WORKDIR/work/incompat/volatile, and overlayfs refuses to mount
+		// it again until it is gone; the writes it guards are a removed-
+		// on-exit container's, so a mount after a crash takes them as
+		// they are.
+		if err := os.RemoveAll(filepath.Join(work, "work", "incompat")); err != nil {
+			return "", err
+		}
+	}
 	// Writable on the host even for a read-only container: the runtime
 	// creates mount points in it, then makes it read-only inside the
 	// container. Writes land in the private upper dir either way.

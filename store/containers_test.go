@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -97,6 +98,64 @@ func TestContainerRootfs(t *testing.T) {
 	if _, err := ts.s.Remove(img.ID.String()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestVolatileContainer: a removed-on-exit container's overlay is mounted
+// volatile, and mounts again after a crash left the kernel's marker.
+func TestVolatileContainer(t *testing.T) {
+	ts := newStore(t)
+	ts.pull(fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip), "test/bb:1")
+	c, err := ts.s.CreateContainer("v1", "test/bb:1", store.ContainerOptions{Volatile: true})
+	if err != nil || !c.Volatile {
+		t.Fatalf("%+v %v", c, err)
+	}
+	root, err := ts.s.Mount("v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts := mountOptions(t, root); !strings.Contains(opts, "volatile") {
+		t.Fatalf("overlay options %q lack volatile", opts)
+	}
+	os.WriteFile(filepath.Join(root, "kept"), []byte("x"), 0o644)
+	// As after a crash: the marker overlayfs leaves under the work dir
+	// stays behind the unmount.
+	if err := ts.s.Unmount("v1"); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(ts.s.Root(), "containers", "v1", "work", "work", "incompat", "volatile")
+	if err := os.MkdirAll(marker, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if root, err = ts.s.Mount("v1"); err != nil {
+		t.Fatalf("mount after a crash: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "kept")); err != nil || string(b) != "x" {
+		t.Fatalf("the container's write after a remount: %q %v", b, err)
+	}
+	if err := ts.s.RemoveContainer("v1"); err != nil {
+		t.Fatal(err)
+	}
+	// A read-only root has no overlay to make volatile.
+	if c, _ := ts.s.CreateContainer("v2", "test/bb:1", store.ContainerOptions{ReadOnly: true, Volatile: true}); c == nil || c.Volatile {
+		t.Fatalf("read-only container: %+v", c)
+	}
+	ts.s.RemoveContainer("v2")
+}
+
+// mountOptions returns the super options of the mount at path.
+func mountOptions(t *testing.T, path string) string {
+	raw, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && f[4] == path {
+			return line
+		}
+	}
+	t.Fatalf("%s is not mounted", path)
+	return ""
 }
 
 func TestImageMount(t *testing.T) {

@@ -51,4 +51,7 @@ type Container struct {
 	Created  time.Time `json:"created"`
 	// ImageStore is the root of the store holding the image ("" = this one).
 	ImageStore string `json:"imageStore,omitempty"`
+	// Volatile: the overlay is mounted with "volatile" (see
+	// ContainerOptions.Volatile).
+	Volatile bool `json:"volatile,omitempty"`
 }

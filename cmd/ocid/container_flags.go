@@ -58,6 +58,7 @@ func (f *containerFlags) options(imageRef string, cmd []string, logDir string) (
 		// container's (a detached container keeps stdin for later clients).
 		StdinOnce:  f.interactive && !f.detach,
 		StopSignal: f.stopSignal,
+		Ephemeral:  f.rm,
 	}
 	so := spec.Options{
 		Hostname: f.hostname, Env: f.env, User: f.user, WorkingDir: f.workdir,
