@@ -32,6 +32,8 @@ type ContainerOptions struct {
 	// everything else the file system has to write back (up to seconds
 	// on a busy disk, measured in docs/performance.md).
 	Volatile bool
+	// IDMap mounts the root ID-mapped into a user namespace (nil: not).
+	IDMap *IDMap
 }
 
 var containerIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
@@ -53,6 +55,12 @@ func (s *Store) CreateContainer(id, imageRef string, o ContainerOptions) (*Conta
 		ReadOnly: o.ReadOnly, Overlay: !o.ReadOnly || o.MayRemount, Created: time.Now().UTC(),
 	}
 	c.Volatile = c.Overlay && o.Volatile
+	if o.IDMap != nil {
+		if err := o.IDMap.validate(); err != nil {
+			return nil, fmt.Errorf("container %s: %v: %w", id, err, errdefs.ErrInvalidArgument)
+		}
+		c.IDMap = o.IDMap
+	}
 	if c.Overlay {
 		for _, d := range []string{"upper", "work"} {
 			if err := os.MkdirAll(s.path("containers", id, d), 0o700); err != nil {
@@ -62,8 +70,14 @@ func (s *Store) CreateContainer(id, imageRef string, o ContainerOptions) (*Conta
 		// overlayfs takes the attributes of its root from the upper
 		// directory: it must look like the image's root, or a non-root
 		// process cannot even traverse "/".
-		if err := copyDirAttrs(s.CheckoutPath(img), s.path("containers", id, "upper")); err != nil {
+		upper := s.path("containers", id, "upper")
+		if err := copyDirAttrs(s.CheckoutPath(img), upper); err != nil {
 			return nil, err
+		}
+		if c.IDMap != nil {
+			if err := c.IDMap.chownInto(upper); err != nil {
+				return nil, err
+			}
 		}
 	}
 	err = s.db.update(func(tx *bolt.Tx) error {
@@ -121,6 +135,12 @@ func (s *Store) Containers() ([]Container, error) {
 	return out, err
 }
 
+// UpperDir is the directory a container's writes land in (its overlay's
+// upper directory; empty for a read-only root).
+func (s *Store) UpperDir(id string) string {
+	return s.path("containers", id, "upper")
+}
+
 // RootfsPath is where a container's root is mounted.
 func (s *Store) RootfsPath(id string) string {
 	return filepath.Join(s.runroot, "containers", id, "rootfs")
@@ -158,7 +178,24 @@ func (s *Store) Mount(id string) (string, error) {
 	if err := os.MkdirAll(target, 0o700); err != nil {
 		return "", err
 	}
-	if !c.Overlay {
+	if c.IDMap != nil {
+		if !c.Overlay {
+			return target, bindIDMapped(lower, target, c.IDMap.Userns)
+		}
+		// The overlay's lower layer is an ID-mapped view of the checkout.
+		mapped := filepath.Join(s.runroot, "containers", id, "lower")
+		if ok, err := mountinfo.Mounted(mapped); err != nil {
+			return "", err
+		} else if !ok {
+			if err := os.MkdirAll(mapped, 0o700); err != nil {
+				return "", err
+			}
+			if err := bindIDMapped(lower, mapped, c.IDMap.Userns); err != nil {
+				return "", err
+			}
+		}
+		lower = mapped
+	} else if !c.Overlay {
 		return target, bindReadOnly(lower, target, false)
 	}
 	work := s.path("containers", id, "work")
@@ -201,10 +238,10 @@ func bindReadOnly(src, dst string, nodev bool) error {
 	return nil
 }
 
-// Unmount unmounts a container's root; unmounting an unmounted root is
-// not an error.
+// Unmount unmounts a container's root (and the ID-mapped view of its
+// image under it, if any); unmounting an unmounted root is not an error.
 func (s *Store) Unmount(id string) error {
-	return unmountAll(s.RootfsPath(id))
+	return unmountAll(filepath.Join(s.runroot, "containers", id))
 }
 
 // unmountAll unmounts path and anything mounted below it, deepest first.

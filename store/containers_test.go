@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,6 +141,55 @@ func TestVolatileContainer(t *testing.T) {
 		t.Fatalf("read-only container: %+v", c)
 	}
 	ts.s.RemoveContainer("v2")
+}
+
+// TestIDMappedContainer: a container in a user namespace sees the image's
+// root-owned files as its own root's (host ID 100000 here) through an
+// ID-mapped mount, without the shared checkout changing owner.
+func TestIDMappedContainer(t *testing.T) {
+	ts := newStore(t)
+	img := ts.pull(fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip), "test/bb:1")
+	userns := fixtures.UserNamespace(t, 100000, 65536)
+	m := &store.IDMap{Userns: userns, UIDs: []store.IDRange{{HostID: 100000, Size: 65536}}, GIDs: []store.IDRange{{HostID: 100000, Size: 65536}}}
+	for _, o := range []store.ContainerOptions{{IDMap: m}, {IDMap: m, ReadOnly: true}} {
+		id := fmt.Sprintf("mapped-ro%v", o.ReadOnly)
+		if _, err := ts.s.CreateContainer(id, "test/bb:1", o); err != nil {
+			t.Fatal(err)
+		}
+		root, err := ts.s.Mount(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{root, filepath.Join(root, "etc/passwd"), filepath.Join(root, "bin/busybox")} {
+			var st unix.Stat_t
+			if err := unix.Lstat(p, &st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Uid != 100000 || st.Gid != 100000 {
+				t.Errorf("%s: %s is owned by %d:%d, want 100000:100000", id, p, st.Uid, st.Gid)
+			}
+		}
+		if !o.ReadOnly {
+			if err := os.WriteFile(filepath.Join(root, "etc/hostname"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := ts.s.RemoveContainer(id); err != nil {
+			t.Fatal(err)
+		}
+		if mounts := fixtures.MountsUnder(ts.s.Root()); len(mounts) > 0 {
+			t.Fatalf("mounts left: %v", mounts)
+		}
+	}
+	var st unix.Stat_t
+	unix.Stat(filepath.Join(ts.s.CheckoutPath(img), "etc/passwd"), &st)
+	if st.Uid != 0 {
+		t.Fatalf("the shared checkout changed owner: %d", st.Uid)
+	}
+	bad := &store.IDMap{Userns: userns, UIDs: []store.IDRange{{HostID: 100000}}, GIDs: m.GIDs}
+	if _, err := ts.s.CreateContainer("bad", "test/bb:1", store.ContainerOptions{IDMap: bad}); !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Fatalf("an empty ID range: %v", err)
+	}
 }
 
 // mountOptions returns the super options of the mount at path.

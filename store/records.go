@@ -54,4 +54,6 @@ type Container struct {
 	// Volatile: the overlay is mounted with "volatile" (see
 	// ContainerOptions.Volatile).
 	Volatile bool `json:"volatile,omitempty"`
+	// IDMap: the root is mounted ID-mapped into a user namespace.
+	IDMap *IDMap `json:"idmap,omitempty"`
 }
