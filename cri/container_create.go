@@ -160,6 +160,7 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 		}
 		so.Namespaces = append(so.Namespaces, spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", tst.Pid)})
 	}
+	so.UserNS = p.userNS()
 	if r := lc.GetResources(); r != nil {
 		so.Resources = resources(r)
 		if r.OomScoreAdj != 0 {

@@ -85,6 +85,11 @@ func (s *Server) imageVolume(p *sandbox, c *container, m *runtimeapi.Mount, u *u
 	}
 	sum := sha256.Sum256([]byte(m.ContainerPath))
 	dir := filepath.Join(s.podRunDir(p.ID), "image-volumes", c.ID, hex.EncodeToString(sum[:8]))
+	// Traversable for a user-namespaced pod's root; the pod's directory
+	// above keeps everyone else out.
+	if err := os.MkdirAll(dir, 0o711); err != nil {
+		return spec.Mount{}, err
+	}
 	mp, err := s.st.MountImage(img.ID.String(), dir)
 	if err != nil {
 		return spec.Mount{}, fmt.Errorf("image volume %s: %w", m.ContainerPath, err)

@@ -64,7 +64,7 @@ func (s *Server) dismantlePod(ctx context.Context, p *sandbox) {
 		s.net.TearDown(ctx, s.podNetwork(p))
 		pinns.Unpin(p.NetNS)
 	}
-	for _, ns := range []string{p.IPCNS, p.UTSNS} {
+	for _, ns := range []string{p.IPCNS, p.UTSNS, p.UserNS} {
 		if ns != "" {
 			pinns.Unpin(ns)
 		}

@@ -39,6 +39,9 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if err := validateUserns(cfg.GetLinux().GetSecurityContext().GetNamespaceOptions().GetUsernsOptions()); err != nil {
 		return nil, toStatus(err)
 	}
+	if err := s.validatePodUserns(cfg); err != nil {
+		return nil, toStatus(err)
+	}
 	unlock := s.creating.lock("pod/" + podName(md))
 	defer unlock()
 	if p := s.podByName(podName(md)); p != nil {
@@ -105,6 +108,13 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 
 // makeNamespaces creates and pins the pod's namespaces.
 func (s *Server) makeNamespaces(p *sandbox, dir string, u *undo.Stack) error {
+	// (POD is the mode's zero value: only a present option means it.)
+	if um := p.Security.GetNamespaceOptions().GetUsernsOptions(); um != nil && um.Mode == runtimeapi.NamespaceMode_POD {
+		if err := s.makeUsernsNamespaces(p, dir, um, u); err != nil {
+			return err
+		}
+		return s.mountShm(dir, u)
+	}
 	if !p.hostNetwork() {
 		ns, err := network.NewNetNS(filepath.Join(s.o.RunRoot, "netns"))
 		if err != nil {
@@ -130,15 +140,21 @@ func (s *Server) makeNamespaces(p *sandbox, dir string, u *undo.Stack) error {
 			return err
 		}
 		u.Add(func() { pinns.Unpin(p.IPCNS) })
-		shm := filepath.Join(dir, "shm")
-		if err := os.MkdirAll(shm, 0o755); err != nil {
-			return err
-		}
-		if err := unix.Mount("shm", shm, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, fmt.Sprintf("mode=1777,size=%d", shmSize)); err != nil {
-			return fmt.Errorf("mounting the pod's /dev/shm: %w", err)
-		}
-		u.Add(func() { unix.Unmount(shm, unix.MNT_DETACH) })
+		return s.mountShm(dir, u)
 	}
+	return nil
+}
+
+// mountShm mounts the pod's /dev/shm, a tmpfs its containers share.
+func (s *Server) mountShm(dir string, u *undo.Stack) error {
+	shm := filepath.Join(dir, "shm")
+	if err := os.MkdirAll(shm, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount("shm", shm, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, fmt.Sprintf("mode=1777,size=%d", shmSize)); err != nil {
+		return fmt.Errorf("mounting the pod's /dev/shm: %w", err)
+	}
+	u.Add(func() { unix.Unmount(shm, unix.MNT_DETACH) })
 	return nil
 }
 
@@ -167,6 +183,7 @@ func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) erro
 		Args: []string{"/pause", "pause"}, Namespaces: s.podNamespaces(p, false),
 		CgroupsPath: s.cgroupParent(p) + "/pause-" + p.ID[:12], Hostname: p.Hostname,
 		Mounts: []spec.Mount{{Source: s.o.PauseBinary, Destination: "/pause", ReadOnly: true}},
+		UserNS: p.userNS(),
 	}
 	st, err := s.rt.Create(ctx, runtime.CreateOptions{Name: "pause-" + p.ID, Rootfs: root, Spec: so, Handler: p.Handler})
 	if err != nil {
@@ -312,7 +329,7 @@ func (s *Server) removePod(ctx context.Context, p *sandbox) error {
 		}
 	}
 	dir := s.podRunDir(p.ID)
-	for _, ns := range []string{p.IPCNS, p.UTSNS} {
+	for _, ns := range []string{p.IPCNS, p.UTSNS, p.UserNS} {
 		if ns != "" {
 			if err := pinns.Unpin(ns); err != nil {
 				return err

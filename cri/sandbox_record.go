@@ -8,33 +8,38 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ocid-project/ocid/internal/fsutil"
+	"github.com/ocid-project/ocid/runtime/spec"
 )
 
 // sandbox is a pod's record, persisted in ROOT/cri/pods/<id>.json.
 type sandbox struct {
-	ID          string                                  `json:"id"`
-	Metadata    *runtimeapi.PodSandboxMetadata          `json:"metadata"`
-	Labels      map[string]string                       `json:"labels,omitempty"`
-	Annotations map[string]string                       `json:"annotations,omitempty"`
-	Created     time.Time                               `json:"created"`
-	Ready       bool                                    `json:"ready"`
-	Handler     string                                  `json:"handler,omitempty"`
-	LogDir      string                                  `json:"logDirectory,omitempty"`
-	Hostname    string                                  `json:"hostname,omitempty"`
-	NetNS       string                                  `json:"netns,omitempty"`
-	IPCNS       string                                  `json:"ipcns,omitempty"`
-	UTSNS       string                                  `json:"utsns,omitempty"`
-	Options     *runtimeapi.NamespaceOption             `json:"namespaceOptions,omitempty"`
-	PauseID     string                                  `json:"pauseID,omitempty"`
-	IPs         []string                                `json:"ips,omitempty"`
-	Ports       []*runtimeapi.PortMapping               `json:"portMappings,omitempty"`
-	CgroupPar   string                                  `json:"cgroupParent,omitempty"`
-	Sysctls     map[string]string                       `json:"sysctls,omitempty"`
-	Security    *runtimeapi.LinuxSandboxSecurityContext `json:"securityContext,omitempty"`
-	Overhead    *runtimeapi.LinuxContainerResources     `json:"overhead,omitempty"`
+	ID          string                         `json:"id"`
+	Metadata    *runtimeapi.PodSandboxMetadata `json:"metadata"`
+	Labels      map[string]string              `json:"labels,omitempty"`
+	Annotations map[string]string              `json:"annotations,omitempty"`
+	Created     time.Time                      `json:"created"`
+	Ready       bool                           `json:"ready"`
+	Handler     string                         `json:"handler,omitempty"`
+	LogDir      string                         `json:"logDirectory,omitempty"`
+	Hostname    string                         `json:"hostname,omitempty"`
+	NetNS       string                         `json:"netns,omitempty"`
+	IPCNS       string                         `json:"ipcns,omitempty"`
+	UTSNS       string                         `json:"utsns,omitempty"`
+	// UserNS is the pod's pinned user namespace (hostUsers: false), which
+	// owns its network, IPC and UTS namespaces; empty: the host's.
+	UserNS    string                                  `json:"userns,omitempty"`
+	Options   *runtimeapi.NamespaceOption             `json:"namespaceOptions,omitempty"`
+	PauseID   string                                  `json:"pauseID,omitempty"`
+	IPs       []string                                `json:"ips,omitempty"`
+	Ports     []*runtimeapi.PortMapping               `json:"portMappings,omitempty"`
+	CgroupPar string                                  `json:"cgroupParent,omitempty"`
+	Sysctls   map[string]string                       `json:"sysctls,omitempty"`
+	Security  *runtimeapi.LinuxSandboxSecurityContext `json:"securityContext,omitempty"`
+	Overhead  *runtimeapi.LinuxContainerResources     `json:"overhead,omitempty"`
 	// Complete is set once RunPodSandbox finished: a record without it
 	// at start-up is a pod a crash left half-made, and is cleaned up.
 	Complete bool `json:"complete"`
@@ -59,6 +64,23 @@ func (s *Server) deletePodRecord(id string) error {
 		return nil
 	}
 	return err
+}
+
+// userNS is what the pod's containers (and pause) are told about the
+// pod's user namespace: nil when the pod uses the host's.
+func (p *sandbox) userNS() *spec.UserNamespace {
+	u := p.Security.GetNamespaceOptions().GetUsernsOptions()
+	if p.UserNS == "" || u == nil {
+		return nil
+	}
+	conv := func(ms []*runtimeapi.IDMapping) []specs.LinuxIDMapping {
+		var out []specs.LinuxIDMapping
+		for _, m := range ms {
+			out = append(out, specs.LinuxIDMapping{ContainerID: m.ContainerId, HostID: m.HostId, Size: m.Length})
+		}
+		return out
+	}
+	return &spec.UserNamespace{Path: p.UserNS, UIDMappings: conv(u.Uids), GIDMappings: conv(u.Gids)}
 }
 
 func (p *sandbox) hostNetwork() bool {

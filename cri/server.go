@@ -8,6 +8,7 @@ package cri
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -71,6 +72,9 @@ type Server struct {
 	creating keyedMutex
 	events   *eventBus
 	stream   streamServer
+	// idmapErr is why pods cannot have user namespaces here (nil: they
+	// can): found once at start, by trying an ID-mapped mount.
+	idmapErr error
 }
 
 // New loads the CRI's records and cleans up what a crash left half-made.
@@ -80,13 +84,27 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{o: o, rt: o.Runtime, st: o.Store, net: o.Network, log: o.Log,
 		pods: map[string]*sandbox{}, ctrs: map[string]*container{}, events: newEventBus()}
-	for _, d := range []string{s.podRecordDir(), s.ctrRecordDir(), filepath.Join(o.RunRoot, "cri")} {
+	for _, d := range []string{s.podRecordDir(), s.ctrRecordDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	// Traversable, not listable: a user-namespaced pod's processes reach
+	// their pod's directory (0700, owned by the pod's root) through here.
+	for _, d := range []string{filepath.Join(o.RunRoot, "cri"), filepath.Join(o.RunRoot, "cri", "pods")} {
+		if err := os.MkdirAll(d, 0o711); err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(d, 0o711); err != nil {
 			return nil, err
 		}
 	}
 	if err := s.restore(ctx); err != nil {
 		return nil, err
+	}
+	s.idmapErr = s.probeIDMap()
+	if s.idmapErr != nil {
+		s.log.Info("pods cannot have user namespaces on this node", "reason", s.idmapErr)
 	}
 	return s, nil
 }
@@ -107,21 +125,24 @@ func (s *Server) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*ru
 	resp := &runtimeapi.StatusResponse{Status: &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
 		{Type: runtimeapi.RuntimeReady, Status: true}, netReady,
 	}}}
-	// User namespaces for pods (hostUsers: false) need the pod's
-	// namespaces made inside the pod's user namespace and ID-mapped image
-	// mounts; until ocid does both, no handler claims them and the
-	// kubelet refuses such pods itself.
+	// User namespaces for pods (hostUsers: false) need ID-mapped mounts;
+	// without them no handler claims the feature and the kubelet refuses
+	// such pods itself.
+	userns := s.idmapErr == nil
 	for _, h := range s.rt.HandlerNames() {
 		resp.RuntimeHandlers = append(resp.RuntimeHandlers, &runtimeapi.RuntimeHandler{
-			Name: h, Features: &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: false},
+			Name: h, Features: &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: userns},
 		})
 	}
 	resp.RuntimeHandlers = append(resp.RuntimeHandlers, &runtimeapi.RuntimeHandler{
-		Name: "", Features: &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: false},
+		Name: "", Features: &runtimeapi.RuntimeHandlerFeatures{RecursiveReadOnlyMounts: true, UserNamespaces: userns},
 	})
 	resp.Features = &runtimeapi.RuntimeFeatures{SupplementalGroupsPolicy: true}
 	if req.Verbose {
-		resp.Info = map[string]string{"config": `{"runtime":"ocid"}`}
+		// stateDir as containerd names it: where the runtime keeps its
+		// state (critest probes ID-mapped mounts next to it).
+		cfg, _ := json.Marshal(map[string]string{"runtime": "ocid", "root": s.o.Root, "runRoot": s.o.RunRoot, "stateDir": filepath.Join(s.o.Root, "cri")})
+		resp.Info = map[string]string{"config": string(cfg)}
 	}
 	return resp, nil
 }

@@ -31,7 +31,7 @@ func TestValidateUserns(t *testing.T) {
 			Uids: []*runtimeapi.IDMapping{{HostId: 1000}}, Gids: one}, "length 0"},
 		{"overflow", &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD,
 			Uids: []*runtimeapi.IDMapping{{HostId: 1 << 31, Length: 1 << 31}}, Gids: one}, "past the largest ID"},
-		{"well-formed pod, not yet supported", &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}, "not supported by this ocid"},
+		{"pod", &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: one, Gids: one}, ""},
 	} {
 		err := validateUserns(tc.u)
 		switch {

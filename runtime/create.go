@@ -124,7 +124,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 		needWritable := missingMountpoints(so.Rootfs, sp.Mounts)
 		if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
 			Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec) || needWritable,
-			Volatile: o.Ephemeral,
+			Volatile: o.Ephemeral, IDMap: idMapFor(o.Spec.UserNS),
 		}); err != nil {
 			return nil, err
 		}
@@ -242,4 +242,22 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return fsutil.WriteFileAtomic(path, raw, 0o600)
+}
+
+// idMapFor is the store's ID map for a container that joins an existing
+// user namespace: its image is mounted ID-mapped through that namespace.
+// (One whose namespace runc makes gets none: the namespace does not exist
+// before the root is mounted.)
+func idMapFor(u *spec.UserNamespace) *store.IDMap {
+	if u == nil || u.Path == "" {
+		return nil
+	}
+	conv := func(ms []specs.LinuxIDMapping) []store.IDRange {
+		var out []store.IDRange
+		for _, m := range ms {
+			out = append(out, store.IDRange{ContainerID: m.ContainerID, HostID: m.HostID, Size: m.Size})
+		}
+		return out
+	}
+	return &store.IDMap{Userns: u.Path, UIDs: conv(u.UIDMappings), GIDs: conv(u.GIDMappings)}
 }

@@ -179,6 +179,11 @@ func (s *Store) Mount(id string) (string, error) {
 		return "", err
 	}
 	if c.IDMap != nil {
+		// Only the container's root (and the host's) may pass through
+		// its directory to the root filesystem.
+		if err := c.IDMap.chownToRoot(filepath.Dir(target)); err != nil {
+			return "", err
+		}
 		if !c.Overlay {
 			return target, bindIDMapped(lower, target, c.IDMap.Userns)
 		}

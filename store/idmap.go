@@ -66,6 +66,16 @@ func (m *IDMap) chownInto(path string) error {
 	return os.Lchown(path, int(uid), int(gid))
 }
 
+// chownToRoot gives path to the user namespace's root.
+func (m *IDMap) chownToRoot(path string) error {
+	uid, ok1 := toHost(m.UIDs, 0)
+	gid, ok2 := toHost(m.GIDs, 0)
+	if !ok1 || !ok2 {
+		return fmt.Errorf("the user namespace does not map root")
+	}
+	return os.Lchown(path, int(uid), int(gid))
+}
+
 // bindIDMapped mounts src at dst read-only and ID-mapped through the user
 // namespace file userns (kernel 5.12+; overlayfs takes such a mount as a
 // lower layer from 5.19).
@@ -88,4 +98,23 @@ func bindIDMapped(src, dst, userns string) error {
 		return fmt.Errorf("ID-mapped mount: attaching at %s: %w", dst, err)
 	}
 	return nil
+}
+
+// ProbeIDMap tells whether the store's file system takes ID-mapped mounts
+// through the user namespace file userns: it mounts the store's checkout
+// directory that way on a temporary directory and takes it down again.
+func (s *Store) ProbeIDMap(userns string) error {
+	dir, err := os.MkdirTemp(s.runroot, "idmap-probe-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(dir)
+	src := s.path("checkouts")
+	if err := os.MkdirAll(src, 0o700); err != nil {
+		return err
+	}
+	if err := bindIDMapped(src, dir, userns); err != nil {
+		return err
+	}
+	return unix.Unmount(dir, unix.MNT_DETACH)
 }

@@ -96,7 +96,18 @@ func (s *Store) makeDirs() error {
 		}
 	}
 	if s.runroot != "" {
-		return os.MkdirAll(s.runroot, 0o700)
+		// Traversable, not listable: a container in a user namespace
+		// reaches its own root through here (RUNROOT/containers/<id>,
+		// 0700 and owned by that container's root); every other
+		// container's directory stays closed to it and to host users.
+		for _, d := range []string{s.runroot, filepath.Join(s.runroot, "containers")} {
+			if err := os.MkdirAll(d, 0o711); err != nil {
+				return err
+			}
+			if err := os.Chmod(d, 0o711); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -30,14 +30,10 @@ type NetNS struct {
 // The pin file inherits the propagation of the mount dir lives on (shared
 // on systemd hosts), so its unmount reaches mount namespaces made later.
 func NewNetNS(dir string) (*NetNS, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("netns dir %s: %w", dir, err)
+	path, err := NewPinPath(dir)
+	if err != nil {
+		return nil, err
 	}
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, fmt.Errorf("netns name: %w", err)
-	}
-	path := filepath.Join(dir, "ocid-"+hex.EncodeToString(b[:]))
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
 		return nil, fmt.Errorf("netns pin file: %w", err)
@@ -63,6 +59,26 @@ func NewNetNS(dir string) (*NetNS, error) {
 		return nil, fmt.Errorf("create network namespace at %s: %w", path, err)
 	}
 	return &NetNS{path: path}, nil
+}
+
+// NewPinPath returns a new, unused pin path dir/ocid-<random> for a
+// network namespace made elsewhere (a user-namespaced pod's, which must
+// be made with its user namespace), so that every pod's network
+// namespace lives where the orphan sweep looks.
+func NewPinPath(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("netns dir %s: %w", dir, err)
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("netns name: %w", err)
+	}
+	return filepath.Join(dir, "ocid-"+hex.EncodeToString(b[:])), nil
+}
+
+// LoopbackUp brings up the namespace's loopback interface.
+func (n *NetNS) LoopbackUp() error {
+	return n.Do(func() error { return linkUp("lo") })
 }
 
 // LoadNetNS returns the pinned namespace at path, as made by NewNetNS
