@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -41,6 +42,29 @@ type Config struct {
 	Store          Store   `toml:"store"`
 	Runtime        Runtime `toml:"runtime"`
 	CRI            CRI     `toml:"cri"`
+	NRI            NRI     `toml:"nri"`
+}
+
+// NRI configures Node Resource Interface plugins of the CRI daemon:
+// programs that are told of pod and container lifecycle events and may
+// adjust containers (resources, mounts, devices, environment, hooks).
+type NRI struct {
+	// Enable is on by default, as in containerd 2 and CRI-O: plugins
+	// are root's (the socket is mode 0600, pre-installed plugins are
+	// root's files), so NRI gives nobody a new power.
+	Enable bool `toml:"enable"`
+	// SocketPath is where external plugins connect. The daemon refuses
+	// to start when another process (another runtime) serves it.
+	SocketPath string `toml:"socket_path"`
+	// PluginPath holds plugins the daemon starts itself ("NN-name"
+	// executables); PluginConfigPath their configuration ("NN-name.conf"
+	// or "name.conf"). Empty: none.
+	PluginPath       string `toml:"plugin_path"`
+	PluginConfigPath string `toml:"plugin_config_path"`
+	// PluginRegistrationTimeout bounds a plugin's registration;
+	// PluginRequestTimeout each event sent to a plugin.
+	PluginRegistrationTimeout time.Duration `toml:"plugin_registration_timeout"`
+	PluginRequestTimeout      time.Duration `toml:"plugin_request_timeout"`
 }
 
 // CRI holds the CRI daemon's settings.
@@ -156,8 +180,35 @@ func (c *Config) Validate() error {
 	case c.Runtime.CgroupManager != "cgroupfs" && c.Runtime.CgroupManager != "systemd":
 		return fmt.Errorf("runtime.cgroup_manager %q must be cgroupfs or systemd: %w", c.Runtime.CgroupManager, errdefs.ErrInvalidArgument)
 	}
+	if err := c.NRI.validate(); err != nil {
+		return err
+	}
 	if _, ok := c.Runtime.Handlers[c.Runtime.DefaultRuntime]; !ok {
 		return fmt.Errorf("runtime.default_runtime %q has no [runtime.handlers.%s] entry: %w", c.Runtime.DefaultRuntime, c.Runtime.DefaultRuntime, errdefs.ErrInvalidArgument)
+	}
+	return nil
+}
+
+// validate checks the NRI settings (those of a disabled NRI too: a typo
+// should not wait until it is enabled).
+func (n *NRI) validate() error {
+	abs := func(key, p string, empty bool) error {
+		if (p == "" && empty) || strings.HasPrefix(p, "/") {
+			return nil
+		}
+		return fmt.Errorf("nri.%s %q must be an absolute path: %w", key, p, errdefs.ErrInvalidArgument)
+	}
+	if err := errors.Join(abs("socket_path", n.SocketPath, false), abs("plugin_path", n.PluginPath, true),
+		abs("plugin_config_path", n.PluginConfigPath, true)); err != nil {
+		return err
+	}
+	// A bare number is nanoseconds in TOML: "5" is not five seconds.
+	for key, d := range map[string]time.Duration{
+		"plugin_registration_timeout": n.PluginRegistrationTimeout, "plugin_request_timeout": n.PluginRequestTimeout,
+	} {
+		if d < time.Millisecond || d > 10*time.Minute {
+			return fmt.Errorf("nri.%s %v must be between 1ms and 10m (write \"5s\"): %w", key, d, errdefs.ErrInvalidArgument)
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocid-project/ocid/errdefs"
 )
@@ -44,11 +45,21 @@ func TestLoad(t *testing.T) {
 		{"[image]\nparallel_copies = 0\n", "between 1 and 64"},
 		{"root = \"relative\"\n", "absolute path"},
 		{"[runtime\n", "ocid.toml"},
+		{"[nri]\nsocket_path = \"nri.sock\"\n", "nri.socket_path \"nri.sock\" must be an absolute path"},
+		{"[nri]\nplugin_path = \"plugins\"\n", "nri.plugin_path"},
+		{"[nri]\nplugin_request_timeout = 5\n", "nri.plugin_request_timeout 5ns must be between 1ms and 10m"},
+		{"[nri]\nplugin_registration_timeout = \"1h\"\n", "nri.plugin_registration_timeout 1h0m0s"},
+		{"[nri]\nplugin_request_timeout = \"soon\"\n", "ocid.toml"},
 	} {
 		_, err := Load(write(tc.body), true)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, errdefs.ErrInvalidArgument) {
 			t.Errorf("%q: %v, want an invalid-argument error with %q", tc.body, err, tc.want)
 		}
+	}
+	c, err = Load(write("[nri]\nenable = false\nsocket_path = \"/run/x/nri.sock\"\nplugin_path = \"\"\nplugin_request_timeout = \"250ms\"\n"), true)
+	if err != nil || c.NRI.Enable || c.NRI.SocketPath != "/run/x/nri.sock" || c.NRI.PluginPath != "" ||
+		c.NRI.PluginRequestTimeout != 250*time.Millisecond || c.NRI.PluginRegistrationTimeout != 5*time.Second {
+		t.Fatalf("[nri]: %+v %v", c.NRI, err)
 	}
 	if _, err := Load(filepath.Join(dir, "missing.toml"), true); err == nil {
 		t.Error("a missing explicit file was accepted")

@@ -64,6 +64,13 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	// Plugins see the container (and may adjust it) before it is made and
+	// listed; a registering plugin waits until it is listed.
+	unblock := s.nri.BlockSync()
+	defer unblock()
+	if err := s.nriCreateContainer(ctx, p, c, img, &so, cfg.Tty, u); err != nil {
+		return nil, toStatus(err)
+	}
 	logPath := c.LogPath
 	if logPath == "" {
 		// Keep a log anyway (ReopenContainerLog, attach replay).
@@ -89,6 +96,8 @@ func (s *Server) CreateContainer(ctx context.Context, req *runtimeapi.CreateCont
 	s.mu.Lock()
 	s.ctrs[id] = c
 	s.mu.Unlock()
+	unblock()
+	s.nriPostCreate(ctx, c)
 	s.emit(c, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT)
 	s.log.Info("container created", "pod", p.ID, "container", id, "name", md.Name)
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/containerd/nri/pkg/api"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ocid-project/ocid/runtime"
@@ -20,10 +21,15 @@ func (s *Server) StartContainer(ctx context.Context, req *runtimeapi.StartContai
 	if err != nil {
 		return nil, err
 	}
+	started, err := s.nriStartContainer(ctx, c)
+	if err != nil {
+		return nil, toStatus(err)
+	}
 	if err := s.rt.Start(ctx, c.ID); err != nil {
 		return nil, toStatus(err)
 	}
 	s.emit(c, runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT)
+	started()
 	return &runtimeapi.StartContainerResponse{}, nil
 }
 
@@ -41,6 +47,7 @@ func (s *Server) StopContainer(ctx context.Context, req *runtimeapi.StopContaine
 		return nil, toStatus(err)
 	}
 	s.emit(c, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
+	s.nriStopped(ctx, c, nil)
 	return &runtimeapi.StopContainerResponse{}, nil
 }
 
@@ -61,6 +68,10 @@ func (s *Server) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveCont
 }
 
 func (s *Server) removeContainer(ctx context.Context, c *container) error {
+	var view *api.Container // read before the bundle goes
+	if s.nri.Active() {
+		view = s.nriCtr(c)
+	}
 	if err := s.rt.Delete(ctx, c.ID, true); err != nil {
 		return err
 	}
@@ -73,6 +84,7 @@ func (s *Server) removeContainer(ctx context.Context, c *container) error {
 	s.mu.Lock()
 	delete(s.ctrs, c.ID)
 	s.mu.Unlock()
+	s.nriRemoved(ctx, c, view)
 	s.emit(c, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
 	return nil
 }
@@ -187,24 +199,34 @@ func (s *Server) UpdateContainerResources(ctx context.Context, req *runtimeapi.U
 	if req.Linux == nil {
 		return &runtimeapi.UpdateContainerResourcesResponse{}, nil
 	}
-	lr, err := spec.LinuxResources(resources(req.Linux))
+	res, updated, err := s.nriUpdateResources(ctx, c, req.Linux)
 	if err != nil {
 		return nil, toStatus(err)
+	}
+	if err := s.setResources(ctx, c, res); err != nil {
+		return nil, toStatus(err)
+	}
+	updated()
+	return &runtimeapi.UpdateContainerResourcesResponse{}, nil
+}
+
+// setResources changes a container's cgroup limits and records them.
+func (s *Server) setResources(ctx context.Context, c *container, r *runtimeapi.LinuxContainerResources) error {
+	lr, err := spec.LinuxResources(resources(r))
+	if err != nil {
+		return err
 	}
 	raw, err := json.Marshal(lr)
 	if err != nil {
-		return nil, toStatus(err)
+		return err
 	}
 	if err := s.rt.Update(ctx, c.ID, raw); err != nil {
-		return nil, toStatus(err)
+		return err
 	}
 	s.mu.Lock()
-	c.Resources = req.Linux
+	c.Resources = r
 	s.mu.Unlock()
-	if err := s.saveCtr(c); err != nil {
-		return nil, toStatus(err)
-	}
-	return &runtimeapi.UpdateContainerResourcesResponse{}, nil
+	return s.saveCtr(c)
 }
 
 // ReopenContainerLog makes the container's monitor reopen its log file.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -30,6 +31,10 @@ type container struct {
 	// ImageMounts are image volumes mounted for this container.
 	ImageMounts []string `json:"imageMounts,omitempty"`
 	Complete    bool     `json:"complete"`
+
+	// nriStopped: NRI plugins were told the container stopped (once).
+	nriMu      sync.Mutex
+	nriStopped bool
 }
 
 // ctrKey is the name a container is unique by within its pod.

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/containerd/nri/pkg/api"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -54,7 +55,7 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 		Handler: req.RuntimeHandler, LogDir: cfg.LogDirectory, Hostname: cfg.Hostname,
 		Options: cfg.GetLinux().GetSecurityContext().GetNamespaceOptions(), CgroupPar: cfg.GetLinux().GetCgroupParent(),
 		Sysctls: cfg.GetLinux().GetSysctls(), Security: cfg.GetLinux().GetSecurityContext(),
-		Overhead: cfg.GetLinux().GetOverhead(), Ports: cfg.PortMappings,
+		Overhead: cfg.GetLinux().GetOverhead(), Resources: cfg.GetLinux().GetResources(), Ports: cfg.PortMappings,
 	}
 	if p.Hostname == "" {
 		// As containerd: a pod that names no host name gets the node's.
@@ -95,6 +96,13 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 			return nil, toStatus(fmt.Errorf("starting the pod's PID namespace holder: %w", err))
 		}
 	}
+	// Plugins are told before the pod is listed; a registering plugin
+	// waits until it is.
+	unblock := s.nri.BlockSync()
+	defer unblock()
+	if err := s.nriRunPod(ctx, p, u); err != nil {
+		return nil, toStatus(err)
+	}
 	p.Ready, p.Complete = true, true
 	if err := s.savePod(p); err != nil {
 		return nil, toStatus(err)
@@ -102,6 +110,7 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	s.mu.Lock()
 	s.pods[id] = p
 	s.mu.Unlock()
+	unblock()
 	log.Info("pod sandbox ready", "ips", p.IPs)
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: id}, nil
 }
@@ -273,6 +282,14 @@ func (s *Server) stopPod(ctx context.Context, p *sandbox) error {
 			return fmt.Errorf("stopping container %s: %w", c.ID, err)
 		}
 		s.emit(c, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
+		s.nriStopped(ctx, c, nil)
+	}
+	// Plugins hear of a pod's stop once, with its network still up.
+	s.mu.RLock()
+	ready := p.Ready
+	s.mu.RUnlock()
+	if ready {
+		s.nriStopPod(ctx, p)
 	}
 	if p.PauseID != "" {
 		if err := s.rt.Stop(ctx, p.PauseID, 0); err != nil && !isNotFound(err) {
@@ -313,6 +330,10 @@ func (s *Server) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePod
 }
 
 func (s *Server) removePod(ctx context.Context, p *sandbox) error {
+	var view *api.PodSandbox
+	if s.nri.Active() {
+		view = s.nriPod(p)
+	}
 	if p.Ready || p.NetNS != "" {
 		if err := s.stopPod(ctx, p); err != nil {
 			return err
@@ -346,6 +367,7 @@ func (s *Server) removePod(ctx context.Context, p *sandbox) error {
 	s.mu.Lock()
 	delete(s.pods, p.ID)
 	s.mu.Unlock()
+	s.nriRemovePod(ctx, view)
 	s.log.Info("pod sandbox removed", "pod", p.ID)
 	return nil
 }

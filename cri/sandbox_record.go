@@ -40,6 +40,8 @@ type sandbox struct {
 	Sysctls   map[string]string                       `json:"sysctls,omitempty"`
 	Security  *runtimeapi.LinuxSandboxSecurityContext `json:"securityContext,omitempty"`
 	Overhead  *runtimeapi.LinuxContainerResources     `json:"overhead,omitempty"`
+	// Resources are the sum of the pod's containers' (NRI plugins see it).
+	Resources *runtimeapi.LinuxContainerResources `json:"resources,omitempty"`
 	// Complete is set once RunPodSandbox finished: a record without it
 	// at start-up is a pod a crash left half-made, and is cleaned up.
 	Complete bool `json:"complete"`

@@ -9,6 +9,7 @@ package cri
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/ocid-project/ocid/copy"
 	"github.com/ocid-project/ocid/cri/network"
+	"github.com/ocid-project/ocid/cri/nri"
 	"github.com/ocid-project/ocid/pull"
 	"github.com/ocid-project/ocid/runtime"
 	"github.com/ocid-project/ocid/store"
@@ -50,6 +52,8 @@ type Options struct {
 	// OnPull, when set, is told of each image pull (metrics).
 	OnPull func(d time.Duration, bytes int64, err error)
 	Log    *slog.Logger
+	// NRI, when set, enables NRI plugins (see StartNRI).
+	NRI *nri.Config
 }
 
 // Server implements RuntimeService and ImageService.
@@ -75,6 +79,9 @@ type Server struct {
 	// idmapErr is why pods cannot have user namespaces here (nil: they
 	// can): found once at start, by trying an ID-mapped mount.
 	idmapErr error
+	// nri is nil without NRI; exits then too.
+	nri   *nri.Service
+	exits *exitWatcher
 }
 
 // New loads the CRI's records and cleans up what a crash left half-made.
@@ -101,6 +108,15 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	if err := s.restore(ctx); err != nil {
 		return nil, err
+	}
+	if o.NRI != nil {
+		var err error
+		if s.nri, err = nri.New(*o.NRI, runtimeName, o.Version, nriRuntime{s}, o.Log); err != nil {
+			return nil, err
+		}
+		if s.exits, err = newExitWatcher(s.containerExited); err != nil {
+			return nil, fmt.Errorf("NRI: %w", err)
+		}
 	}
 	s.idmapErr = s.probeIDMap()
 	if s.idmapErr != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/internal/fsutil"
@@ -150,6 +151,20 @@ func monitorAlive(dir string) bool {
 	}
 	now, err := monitor.StartTime(pid)
 	return err == nil && now == start
+}
+
+// Spec reads a container's OCI spec from its bundle (NRI plugins are
+// shown containers as their specs describe them).
+func (m *Manager) Spec(id string) (*specs.Spec, error) {
+	raw, err := os.ReadFile(filepath.Join(m.RunDir(id), "bundle", "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	var sp specs.Spec
+	if err := json.Unmarshal(raw, &sp); err != nil {
+		return nil, fmt.Errorf("container %s: config.json: %w", id, err)
+	}
+	return &sp, nil
 }
 
 // ProcessUser reads the user a container's process runs as from its

@@ -16,10 +16,12 @@ import (
 	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ocid-project/ocid/config"
 	"github.com/ocid-project/ocid/copy"
 	"github.com/ocid-project/ocid/cri"
 	"github.com/ocid-project/ocid/cri/metrics"
 	"github.com/ocid-project/ocid/cri/network"
+	"github.com/ocid-project/ocid/cri/nri"
 	"github.com/ocid-project/ocid/pull"
 	"github.com/ocid-project/ocid/registries"
 	"github.com/ocid-project/ocid/transport"
@@ -28,7 +30,7 @@ import (
 )
 
 func newDaemonCommand(a *app) *cobra.Command {
-	var socket, cniConf, streamAddr, metricsAddr string
+	var socket, cniConf, streamAddr, metricsAddr, nriSocket string
 	var cniBin []string
 	cmd := &cobra.Command{
 		Use:   "daemon",
@@ -41,6 +43,7 @@ func newDaemonCommand(a *app) *cobra.Command {
 	f.StringSliceVar(&cniBin, "cni-bin-dir", nil, "CNI plugin `DIR`s (default from config)")
 	f.StringVar(&streamAddr, "streaming-address", "", "`HOST:PORT` of the exec/attach/port-forward server (default 127.0.0.1:0)")
 	f.StringVar(&metricsAddr, "metrics-address", "", "serve Prometheus metrics on `HOST:PORT` (off by default)")
+	f.StringVar(&nriSocket, "nri-socket", "", "NRI plugin socket `PATH` (default from config: /var/run/nri/nri.sock)")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		c := &a.cfg.CRI
 		if cmd.Flags().Changed("socket") {
@@ -57,6 +60,12 @@ func newDaemonCommand(a *app) *cobra.Command {
 		}
 		if cmd.Flags().Changed("metrics-address") {
 			c.MetricsAddress = metricsAddr
+		}
+		if cmd.Flags().Changed("nri-socket") {
+			if !filepath.IsAbs(nriSocket) {
+				return fmt.Errorf("--nri-socket %q: not an absolute path", nriSocket)
+			}
+			a.cfg.NRI.SocketPath = nriSocket
 		}
 		return a.runDaemon(cmd.Context())
 	}
@@ -102,11 +111,18 @@ func (a *app) runDaemon(ctx context.Context) error {
 		Puller:      &pull.Puller{Store: st, Transport: a.storeTr, RegistriesFunc: pol.registries},
 		CopyOptions: pol.copyOptions,
 		Root:        a.cfg.Root, RunRoot: a.cfg.RunRoot, PauseBinary: pauseBin, Version: version, Log: log,
+		NRI: nriConfig(a.cfg.NRI),
 	})
 	if err != nil {
 		return err
 	}
 	srvRef = srv
+	// After the server restored its pods and containers, before it
+	// serves: plugins start synchronized with them.
+	if err := srv.StartNRI(); err != nil {
+		return err
+	}
+	defer srv.StopNRI()
 	interceptors := []grpc.UnaryServerInterceptor{logRequests(log)}
 	if met != nil {
 		srv.SetPullObserver(met.Pulled)
@@ -158,6 +174,17 @@ func (a *app) runDaemon(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// nriConfig is the CRI server's NRI configuration (nil: disabled).
+func nriConfig(c config.NRI) *nri.Config {
+	if !c.Enable {
+		return nil
+	}
+	return &nri.Config{
+		SocketPath: c.SocketPath, PluginPath: c.PluginPath, PluginConfigPath: c.PluginConfigPath,
+		RegistrationTimeout: c.PluginRegistrationTimeout, RequestTimeout: c.PluginRequestTimeout,
+	}
 }
 
 // listenSocket listens on a unix socket that only root may use.

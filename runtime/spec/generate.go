@@ -64,6 +64,7 @@ func Generate(img *image.Config, o Options) (*specs.Spec, error) {
 		Process:     process,
 		Root:        &specs.Root{Path: filepath.Clean(o.Rootfs), Readonly: o.ReadOnlyRootfs},
 		Annotations: maps.Clone(o.Annotations),
+		Hooks:       cloneHooks(o.Hooks),
 	}
 	// runc refuses a hostname without a private UTS namespace; $HOSTNAME
 	// still carries it.
@@ -139,4 +140,16 @@ func hiddenPaths(o *Options) (masked, readonly []string, err error) {
 		}
 	}
 	return masked, readonly, nil
+}
+
+// cloneHooks copies h, so the spec shares no slices with the options.
+func cloneHooks(h *specs.Hooks) *specs.Hooks {
+	if h == nil {
+		return nil
+	}
+	return &specs.Hooks{
+		Prestart: slices.Clone(h.Prestart), CreateRuntime: slices.Clone(h.CreateRuntime), //nolint:staticcheck // Prestart is deprecated, not gone
+		CreateContainer: slices.Clone(h.CreateContainer), StartContainer: slices.Clone(h.StartContainer),
+		Poststart: slices.Clone(h.Poststart), Poststop: slices.Clone(h.Poststop),
+	}
 }

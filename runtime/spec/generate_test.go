@@ -417,7 +417,7 @@ func TestGenerateOptions(t *testing.T) {
 				if *r.CPU.Shares != 512 || *r.CPU.Quota != 50000 || *r.CPU.Period != 100000 || r.CPU.Cpus != "0-1" || r.CPU.Mems != "0" {
 					t.Errorf("cpu %+v", r.CPU)
 				}
-				if *r.Memory.Limit != 64<<20 || *r.Memory.Swap != 128<<20 || r.Pids.Limit != 100 {
+				if *r.Memory.Limit != 64<<20 || *r.Memory.Swap != 128<<20 || *r.Pids.Limit != 100 {
 					t.Errorf("memory %+v pids %+v", r.Memory, r.Pids)
 				}
 				if want := []specs.LinuxHugepageLimit{{Pagesize: "1GB"}, {Pagesize: "2MB", Limit: 4 << 20}}; !reflect.DeepEqual(r.HugepageLimits, want) {

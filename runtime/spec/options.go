@@ -20,6 +20,10 @@ type Options struct {
 	Args    []string
 	// Env entries (KEY=VALUE) override the image's, key by key.
 	Env []string
+	// UnsetEnv names variables removed after that merge, the image's
+	// included (an NRI plugin may remove them); $PATH and $HOME then
+	// still get their defaults.
+	UnsetEnv []string
 	// WorkingDir replaces the image's; "/" when neither sets one.
 	WorkingDir string
 	// User replaces the image's: "", "name", "uid", "name:group",
@@ -75,6 +79,9 @@ type Options struct {
 	// Privileged); see HostDevice.
 	Devices     []Device
 	Annotations map[string]string
+	// Hooks are OCI hooks run by the OCI runtime, passed through
+	// unchecked (NRI plugins inject them; only root configures those).
+	Hooks *specs.Hooks
 }
 
 // SupplementalGroupsPolicy says whether the image's /etc/group memberships

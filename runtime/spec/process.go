@@ -58,6 +58,11 @@ func environment(cfg *ocispec.ImageConfig, o *Options, home string) ([]string, e
 		}
 		env.set(kv)
 	}
+	for _, key := range o.UnsetEnv {
+		if i := env.index(key); i >= 0 {
+			env.entries = slices.Delete(env.entries, i, i+1)
+		}
+	}
 	env.setDefault("PATH", DefaultPath)
 	env.setDefault("HOME", home)
 	if o.Terminal {

@@ -45,7 +45,7 @@ func LinuxResources(r Resources) (*specs.LinuxResources, error) {
 		out.Memory, set = mem, true
 	}
 	if r.PidsLimit != 0 {
-		out.Pids, set = &specs.LinuxPids{Limit: r.PidsLimit}, true
+		out.Pids, set = &specs.LinuxPids{Limit: ptr(r.PidsLimit)}, true
 	}
 	for _, size := range slices.Sorted(maps.Keys(r.Hugepages)) {
 		out.HugepageLimits = append(out.HugepageLimits, specs.LinuxHugepageLimit{Pagesize: size, Limit: r.Hugepages[size]})

@@ -16,6 +16,11 @@
 #   CRITEST_CACHE    cached binaries, images and registry storage, and the
 #                    last run's logs (default test/critest/.cache)
 #   CRITEST_SUBNET   pod subnet (default 10.89.77.0/24)
+#   CRITEST_NETWORK  CNI network name (default ocid-critest) and
+#   CRITEST_BRIDGE   its bridge (default ocidcrit0): the cleanup removes the
+#                    nat rules naming this network and the bridge's netns, so
+#                    runs that overlap in time need their own of both
+#   CRITEST_CGROUP_PARENT  ocid's [runtime] cgroup_parent (default /ocid-critest)
 #   CRITEST_KEEP=1   leave the runtime's and registries' logs of a passing run
 #                    in $CRITEST_CACHE/last-run (they are always kept on failure)
 #   OCID             the ocid binary (default bin/ocid; built if missing)
@@ -35,8 +40,9 @@ CACHE=${CRITEST_CACHE:-$HERE/.cache}
 SUBNET=${CRITEST_SUBNET:-10.89.77.0/24}
 OCID=${OCID:-$REPO/bin/ocid}
 OUT=$CACHE/last-run
-NETNAME=ocid-critest
-BRIDGE=ocidcrit0
+NETNAME=${CRITEST_NETWORK:-ocid-critest}
+BRIDGE=${CRITEST_BRIDGE:-ocidcrit0}
+CGROUP_PARENT=${CRITEST_CGROUP_PARENT:-/ocid-critest}
 # Upstream registries critest pulls from; each gets a local docker-registry.
 HOSTS=(registry.k8s.io k8s.gcr.io gcr.io)
 export PATH=$PATH:/usr/local/go/bin:/usr/sbin:/sbin
@@ -376,6 +382,8 @@ has_cap_sys_resource() {
 }
 
 SOCK=
+# The daemon's NRI socket (ocid only: containerd 1.6 has no NRI).
+NRI_SOCK=
 
 start_containerd() {
 	local d=$WORK/containerd host RESTRICT_OOM=false
@@ -441,6 +449,7 @@ start_ocid() {
 	local d=$WORK/ocid
 	mkdir -p "$d/root" "$d/run"
 	SOCK=$d/ocid.sock
+	NRI_SOCK=$WORK/nri/nri.sock
 	cat >"$d/ocid.toml" <<EOF
 # Written by test/critest/run.sh.
 root = "$d/root"
@@ -456,7 +465,16 @@ cni_conf_dir = "$WORK/cni/net.d"
 cni_bin_dirs = ["/usr/lib/cni"]
 
 [runtime]
-cgroup_parent = "/ocid-critest"
+cgroup_parent = "$CGROUP_PARENT"
+
+# A private NRI socket and no pre-installed plugins: critest's NRI specs
+# connect their own plugins (critest -nri-socket). The synchronization specs
+# hold a plugin's Synchronize open for 2 s, the default request timeout.
+[nri]
+socket_path = "$NRI_SOCK"
+plugin_path = "$WORK/nri/plugins"
+plugin_config_path = "$WORK/nri/conf.d"
+plugin_request_timeout = "5s"
 EOF
 	"$OCID" daemon --config "$d/ocid.toml" --root "$d/root" --runroot "$d/run" --socket "$SOCK" \
 		--registries-conf "$WORK/registries.conf" --policy "$WORK/policy.json" \
@@ -494,6 +512,7 @@ run_critest() {
 	local args=()
 	mapfile -t args < <(skip_args)
 	[ -n "${CRITEST_FOCUS:-}" ] && args+=("--ginkgo.focus=$CRITEST_FOCUS")
+	[ -n "$NRI_SOCK" ] && args+=("--nri-socket=$NRI_SOCK")
 	# shellcheck disable=SC2206
 	[ -n "${CRITEST_ARGS:-}" ] && args+=(${CRITEST_ARGS})
 	mkdir -p "$WORK/tmp"
