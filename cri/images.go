@@ -3,6 +3,7 @@ package cri
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,7 +33,14 @@ func (s *Server) PullImage(ctx context.Context, req *runtimeapi.PullImageRequest
 		opts.Source = withCreds(opts.Source, &transport.Credentials{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken})
 	}
 	start := time.Now()
+	s.pulls.Add(1)
 	res, err := s.o.Puller.Pull(ctx, ref, "", opts)
+	if s.pulls.Add(-1) == 0 {
+		// A pull allocates tens of MiB (decompressor windows, copy
+		// buffers) the daemon does not need again until the next one:
+		// give them back to the node now rather than minutes later.
+		go debug.FreeOSMemory()
+	}
 	if s.o.OnPull != nil {
 		var size int64
 		if err == nil {
@@ -43,6 +51,7 @@ func (s *Server) PullImage(ctx context.Context, req *runtimeapi.PullImageRequest
 	if err != nil {
 		return nil, toStatus(fmt.Errorf("pulling image %s: %w", ref, err))
 	}
+	s.usage.invalidate()
 	s.log.Info("image pulled", "image", ref, "id", res.Image.ID)
 	return &runtimeapi.PullImageResponse{ImageRef: res.Image.ID.String()}, nil
 }
@@ -148,13 +157,14 @@ func (s *Server) RemoveImage(ctx context.Context, req *runtimeapi.RemoveImageReq
 	if _, err := s.st.Remove(img.ID.String()); err != nil && !errdefs.IsNotFound(err) {
 		return nil, toStatus(err)
 	}
-	go s.st.GC(context.Background())
+	s.usage.invalidate()
+	s.gc.schedule()
 	return &runtimeapi.RemoveImageResponse{}, nil
 }
 
 // ImageFsInfo reports the store's file system usage.
 func (s *Server) ImageFsInfo(ctx context.Context, req *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error) {
-	u, err := s.st.DiskUsage()
+	u, at, err := s.usage.get()
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -164,7 +174,7 @@ func (s *Server) ImageFsInfo(ctx context.Context, req *runtimeapi.ImageFsInfoReq
 		inodes = st.Files - st.Ffree
 	}
 	fs := &runtimeapi.FilesystemUsage{
-		Timestamp: now().UnixNano(), FsId: &runtimeapi.FilesystemIdentifier{Mountpoint: s.st.Root()},
+		Timestamp: at.UnixNano(), FsId: &runtimeapi.FilesystemIdentifier{Mountpoint: s.st.Root()},
 		UsedBytes: &runtimeapi.UInt64Value{Value: uint64(u.DiskBytes)}, InodesUsed: &runtimeapi.UInt64Value{Value: inodes},
 	}
 	return &runtimeapi.ImageFsInfoResponse{ImageFilesystems: []*runtimeapi.FilesystemUsage{fs}, ContainerFilesystems: []*runtimeapi.FilesystemUsage{fs}}, nil

@@ -41,6 +41,13 @@ func (s *Server) StartNRI() error {
 	return s.nri.Start()
 }
 
+// Close ends the server's background work: a pending store collection is
+// cancelled (a running one finishes) and NRI plugins are disconnected.
+func (s *Server) Close() {
+	s.gc.stop()
+	s.StopNRI()
+}
+
 // StopNRI disconnects the plugins.
 func (s *Server) StopNRI() {
 	if s.nri != nil {

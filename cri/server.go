@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -82,6 +83,11 @@ type Server struct {
 	// nri is nil without NRI; exits then too.
 	nri   *nri.Service
 	exits *exitWatcher
+	// usage serves ImageFsInfo; gc collects the store after removals.
+	usage *usageCache
+	gc    *gcDebounce
+	// pulls counts the pulls in progress.
+	pulls atomic.Int64
 }
 
 // New loads the CRI's records and cleans up what a crash left half-made.
@@ -91,6 +97,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{o: o, rt: o.Runtime, st: o.Store, net: o.Network, log: o.Log,
 		pods: map[string]*sandbox{}, ctrs: map[string]*container{}, events: newEventBus()}
+	s.usage = &usageCache{measure: o.Store.DiskUsage, log: o.Log, minAge: usageMinAge}
+	s.gc = &gcDebounce{collect: o.Store.GC, delay: gcDelay, log: o.Log, done: s.usage.invalidate}
 	for _, d := range []string{s.podRecordDir(), s.ctrRecordDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err
@@ -118,6 +126,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 			return nil, fmt.Errorf("NRI: %w", err)
 		}
 	}
+	s.usage.refresh()
 	s.idmapErr = s.probeIDMap()
 	if s.idmapErr != nil {
 		s.log.Info("pods cannot have user namespaces on this node", "reason", s.idmapErr)

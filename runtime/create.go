@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/image"
 	"github.com/ocid-project/ocid/internal/fsutil"
+	"github.com/ocid-project/ocid/internal/ident"
 	"github.com/ocid-project/ocid/internal/undo"
 	"github.com/ocid-project/ocid/runtime/monitor"
 	"github.com/ocid-project/ocid/runtime/spec"
@@ -53,8 +53,6 @@ type CreateOptions struct {
 	Ephemeral bool
 }
 
-var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,252}$`)
-
 // Create makes a container: its root filesystem from the store, its OCI
 // spec and bundle, and its monitor, which creates it with the OCI runtime.
 // Its process waits for Start. Every step registers its undo, so a
@@ -66,14 +64,14 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	if id == "" {
 		id = newID()
 	}
-	if !namePattern.MatchString(id) {
+	if !ident.Valid(id, 253) {
 		return nil, fmt.Errorf("container ID %q: %w", id, errdefs.ErrInvalidArgument)
 	}
 	name := o.Name
 	if name == "" {
 		name = id
 	}
-	if !namePattern.MatchString(name) {
+	if !ident.Valid(name, 253) {
 		return nil, fmt.Errorf("container name %q: only letters, digits, '_', '.' and '-': %w", name, errdefs.ErrInvalidArgument)
 	}
 	h, err := m.Handler(o.Handler)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/internal/ident"
 	"github.com/ocid-project/ocid/internal/mountinfo"
 )
 
@@ -36,14 +36,12 @@ type ContainerOptions struct {
 	IDMap *IDMap
 }
 
-var containerIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$`)
-
 // CreateContainer records a root filesystem for container id from an
 // image: a read-only bind mount of the checkout when the root is
 // read-only (no overlay, no copy-on-write), else overlayfs over it. It is
 // idempotent: the same id and image return the existing record.
 func (s *Store) CreateContainer(id, imageRef string, o ContainerOptions) (*Container, error) {
-	if !containerIDPattern.MatchString(id) {
+	if !ident.Valid(id, 128) {
 		return nil, fmt.Errorf("container ID %q: %w", id, errdefs.ErrInvalidArgument)
 	}
 	img, err := s.Lookup(imageRef)

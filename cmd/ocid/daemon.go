@@ -122,7 +122,7 @@ func (a *app) runDaemon(ctx context.Context) error {
 	if err := srv.StartNRI(); err != nil {
 		return err
 	}
-	defer srv.StopNRI()
+	defer srv.Close()
 	interceptors := []grpc.UnaryServerInterceptor{logRequests(log)}
 	if met != nil {
 		srv.SetPullObserver(met.Pulled)
