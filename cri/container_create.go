@@ -145,7 +145,7 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 		return so, err
 	}
 	so.Seccomp = seccomp
-	so.Namespaces = s.podNamespaces(p, false)
+	so.Namespaces = s.podNamespaces(p)
 	switch sc.GetNamespaceOptions().GetPid() {
 	case runtimeapi.NamespaceMode_NODE:
 		so.Namespaces = append(so.Namespaces, spec.Namespace{Type: specs.PIDNamespace, Host: true})
@@ -156,7 +156,11 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 		case p.hostPID():
 			so.Namespaces = append(so.Namespaces, spec.Namespace{Type: specs.PIDNamespace, Host: true})
 		case p.PauseID != "":
-			so.Namespaces = s.podNamespaces(p, true)
+			pid, err := s.pausePIDNamespace(p)
+			if err != nil {
+				return so, err
+			}
+			so.Namespaces = append(so.Namespaces, pid)
 		}
 	case runtimeapi.NamespaceMode_TARGET:
 		target, err := s.findCtr(sc.GetNamespaceOptions().GetTargetId())

@@ -59,6 +59,9 @@ func (s *Server) restore(ctx context.Context) error {
 func (s *Server) dismantlePod(ctx context.Context, p *sandbox) {
 	if p.PauseID != "" {
 		s.rt.Delete(ctx, p.PauseID, true)
+	} else if c, err := s.rt.Lookup(pauseName(p.ID)); err == nil {
+		// Started, but the crash came before the record said so.
+		s.rt.Delete(ctx, c.ID, true)
 	}
 	if p.NetNS != "" {
 		s.net.TearDown(ctx, s.podNetwork(p))

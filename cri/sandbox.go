@@ -2,6 +2,7 @@ package cri
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,6 +73,7 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 		return nil, toStatus(err)
 	}
 	u.Add(func() { os.RemoveAll(dir) })
+	t0 := time.Now()
 	if err := s.makeNamespaces(p, dir, u); err != nil {
 		return nil, toStatus(err)
 	}
@@ -79,22 +81,14 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	if err := s.writePodFiles(p, cfg, dir, u); err != nil {
 		return nil, toStatus(err)
 	}
+	t1 := time.Now()
+	if err := s.networkAndPause(ctx, p, u); err != nil {
+		return nil, toStatus(err)
+	}
+	t2 := time.Now()
 	if !p.hostNetwork() {
-		res, err := s.net.SetUp(ctx, s.podNetwork(p))
-		if err != nil {
-			return nil, toStatus(fmt.Errorf("setting up the pod network: %w", err))
-		}
-		u.Add(func() { s.net.TearDown(context.Background(), s.podNetwork(p)) })
-		for _, ip := range res.IPs {
-			p.IPs = append(p.IPs, ip.String())
-		}
 		writeHosts(dir, p)
 		crashpoint.Hit("cri.pod-network")
-	}
-	if p.sharedPID() {
-		if err := s.startPause(ctx, p, u); err != nil {
-			return nil, toStatus(fmt.Errorf("starting the pod's PID namespace holder: %w", err))
-		}
 	}
 	// Plugins are told before the pod is listed; a registering plugin
 	// waits until it is.
@@ -111,7 +105,7 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 	s.pods[id] = p
 	s.mu.Unlock()
 	unblock()
-	log.Info("pod sandbox ready", "ips", p.IPs)
+	log.Info("pod sandbox ready", "ips", p.IPs, "namespaces", t1.Sub(t0), "networkAndPause", t2.Sub(t1), "total", time.Since(t0))
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: id}, nil
 }
 
@@ -179,32 +173,90 @@ func (s *Server) podNetwork(p *sandbox) network.PodNetwork {
 	return pn
 }
 
+// networkAndPause sets up the pod network (CNI ADD) and starts the pause
+// process at the same time: both need only the pinned namespaces, and
+// each waits tens of milliseconds on other programs (the CNI plugins; the
+// monitor and runc). It sets p.IPs and p.PauseID; each side's undo is
+// registered whether or not the other failed.
+func (s *Server) networkAndPause(ctx context.Context, p *sandbox, u *undo.Stack) error {
+	start := time.Now()
+	var netUndo, pauseUndo undo.Stack
+	var ips []string
+	var netErr, pauseErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if p.hostNetwork() {
+			return
+		}
+		res, err := s.net.SetUp(ctx, s.podNetwork(p))
+		s.log.Debug("pod network set up", "pod", p.ID, "took", time.Since(start))
+		if err != nil {
+			netErr = fmt.Errorf("setting up the pod network: %w", err)
+			return
+		}
+		netUndo.Add(func() { s.net.TearDown(context.Background(), s.podNetwork(p)) })
+		for _, ip := range res.IPs {
+			ips = append(ips, ip.String())
+		}
+	}()
+	var pauseID string
+	if p.sharedPID() {
+		pauseID, pauseErr = s.startPause(ctx, p, &pauseUndo)
+		s.log.Debug("pod pause started", "pod", p.ID, "took", time.Since(start))
+		if pauseErr != nil {
+			pauseErr = fmt.Errorf("starting the pod's PID namespace holder: %w", pauseErr)
+		}
+	}
+	<-done
+	u.Add(netUndo.Run)
+	u.Add(pauseUndo.Run)
+	p.IPs, p.PauseID = ips, pauseID
+	return errors.Join(netErr, pauseErr)
+}
+
 // startPause runs the pod's PID namespace holder: the pause binary
 // (ocid-monitor, or ocid) bind-mounted read-only into an empty root, in
 // the pod's other namespaces. The binary is the host's file, not a copy,
 // so every pod shares its pages with each other and with the monitors.
-func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) error {
+func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) (id string, err error) {
 	root, err := s.pauseRootfs()
 	if err != nil {
-		return err
+		return "", err
+	}
+	// The pod's seccomp profile, as containerd and CRI-O give the
+	// sandbox (none unless the pod names one: the kubelet sends
+	// RuntimeDefault when the pod or the node asks for it); and no
+	// capabilities at all, nor a way to gain any: pause only waits for
+	// signals and reaps, and a filter costs runc ~20 ms to load.
+	sc := p.Security
+	seccomp, err := seccompFor(&runtimeapi.LinuxContainerSecurityContext{
+		Privileged: sc.GetPrivileged(), Seccomp: sc.GetSeccomp(), SeccompProfilePath: sc.GetSeccompProfilePath(),
+	})
+	if err != nil {
+		return "", err
 	}
 	so := spec.Options{
-		Args: []string{"/pause", "pause"}, Namespaces: s.podNamespaces(p, false),
+		Seccomp: seccomp, CapDrop: []string{"ALL"}, NoNewPrivileges: true,
+		Args: []string{"/pause", "pause"}, Namespaces: s.podNamespaces(p),
 		CgroupsPath: s.cgroupParent(p) + "/pause-" + p.ID[:12], Hostname: p.Hostname,
 		Mounts: []spec.Mount{{Source: s.o.PauseBinary, Destination: "/pause", ReadOnly: true}},
 		UserNS: p.userNS(),
 	}
-	st, err := s.rt.Create(ctx, runtime.CreateOptions{Name: "pause-" + p.ID, Rootfs: root, Spec: so, Handler: p.Handler})
+	st, err := s.rt.Create(ctx, runtime.CreateOptions{Name: pauseName(p.ID), Rootfs: root, Spec: so, Handler: p.Handler})
 	if err != nil {
-		return err
+		return "", err
 	}
 	u.Add(func() { s.rt.Delete(context.Background(), st.ID, true) })
 	if err := s.rt.Start(ctx, st.ID); err != nil {
-		return err
+		return "", err
 	}
-	p.PauseID = st.ID
-	return nil
+	return st.ID, nil
 }
+
+// pauseName is the runtime's name of a pod's pause container: a crash
+// before the pod record names its ID still leaves it findable.
+func pauseName(podID string) string { return "pause-" + podID }
 
 // pauseRootfs is RUNROOT/cri/pause, the pause containers' shared root:
 // empty directories to mount /proc, /dev and /sys on, and an empty file
@@ -231,7 +283,7 @@ func (s *Server) pauseRootfs() (string, error) {
 // podNamespaces are the namespaces a pod's container joins; pid says
 // whether the pod's PID namespace is joined (through the pause process);
 // otherwise the caller decides about PID.
-func (s *Server) podNamespaces(p *sandbox, pid bool) []spec.Namespace {
+func (s *Server) podNamespaces(p *sandbox) []spec.Namespace {
 	var ns []spec.Namespace
 	if p.hostNetwork() {
 		ns = append(ns, spec.Namespace{Type: specs.NetworkNamespace, Host: true}, spec.Namespace{Type: specs.UTSNamespace, Host: true})
@@ -243,12 +295,21 @@ func (s *Server) podNamespaces(p *sandbox, pid bool) []spec.Namespace {
 	} else {
 		ns = append(ns, spec.Namespace{Type: specs.IPCNamespace, Path: p.IPCNS})
 	}
-	if pid {
-		if pauseSt, err := s.rt.Status(p.PauseID); err == nil && pauseSt.Pid > 0 {
-			ns = append(ns, spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", pauseSt.Pid)})
-		}
-	}
 	return ns
+}
+
+// pausePIDNamespace is the pod's shared PID namespace, its pause
+// process's. A pause that is gone fails the container: running it in a
+// PID namespace of its own instead would quietly break what the pod asked.
+func (s *Server) pausePIDNamespace(p *sandbox) (spec.Namespace, error) {
+	st, err := s.rt.Status(p.PauseID)
+	if err != nil {
+		return spec.Namespace{}, fmt.Errorf("the pod's pause process (shared PID namespace): %w", err)
+	}
+	if st.Pid <= 0 {
+		return spec.Namespace{}, fmt.Errorf("the pod's pause process (shared PID namespace) is %s: %w", st.State, errPrecondition)
+	}
+	return spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", st.Pid)}, nil
 }
 
 func (s *Server) cgroupParent(p *sandbox) string {

@@ -24,6 +24,7 @@ import (
 	"github.com/ocid-project/ocid/cri/nri"
 	"github.com/ocid-project/ocid/pull"
 	"github.com/ocid-project/ocid/registries"
+	"github.com/ocid-project/ocid/runtime/pause"
 	"github.com/ocid-project/ocid/transport"
 	"github.com/ocid-project/ocid/trust"
 	"github.com/ocid-project/ocid/trust/lookaside"
@@ -95,6 +96,9 @@ func (a *app) runDaemon(ctx context.Context) error {
 	pauseBin, _, err := a.monitorProgram()
 	if err != nil {
 		return fmt.Errorf("runtime.monitor_path: %w", err)
+	}
+	if err := pause.CheckStatic(pauseBin); err != nil {
+		return err
 	}
 	log.Info("monitor and pause program", "path", pauseBin)
 	var met *metrics.Metrics

@@ -265,3 +265,59 @@ func TestDaemonMetrics(t *testing.T) {
 		t.Fatalf("metrics lack %s:\n%s", want, body)
 	}
 }
+
+// TestPauseIsConfined: the pod's pause process (PID 1 of its PID
+// namespace, seen from a container) has no capabilities and cannot gain
+// any; its seccomp filter is the pod's: none, or the runtime default.
+func TestPauseIsConfined(t *testing.T) {
+	e := newDaemonEnv(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		seccomp *runtimeapi.SecurityProfile
+		mode    string
+	}{
+		{"nofilter", nil, "0"},
+		{"default", &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_RuntimeDefault}, "2"},
+	} {
+		cfg := podConfig("pause-" + tc.name)
+		cfg.Linux.SecurityContext.Seccomp = tc.seccomp
+		r, err := e.rs.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
+			PodSandboxId: r.PodSandboxId, SandboxConfig: cfg,
+			Config: &runtimeapi.ContainerConfig{
+				Metadata: &runtimeapi.ContainerMetadata{Name: "probe"}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"},
+				Command: []string{"sleep", "60"},
+				Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
+					NamespaceOptions: &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_POD}}},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctr := cr.ContainerId
+		if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: ctr}); err != nil {
+			t.Fatal(err)
+		}
+		ex, err := e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: ctr, Cmd: []string{"cat", "/proc/1/status"}, Timeout: 10})
+		if err != nil || ex.ExitCode != 0 {
+			t.Fatalf("%s: reading pause's status: %v %v %s", tc.name, err, ex.GetExitCode(), ex.GetStderr())
+		}
+		fields := map[string]string{}
+		for _, line := range strings.Split(string(ex.Stdout), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok {
+				fields[k] = strings.TrimSpace(v)
+			}
+		}
+		want := map[string]string{"Name": "pause", "CapEff": "0000000000000000", "CapPrm": "0000000000000000",
+			"CapBnd": "0000000000000000", "NoNewPrivs": "1", "Seccomp": tc.mode}
+		for k, v := range want {
+			if fields[k] != v {
+				t.Errorf("%s: pause's %s is %q, want %q", tc.name, k, fields[k], v)
+			}
+		}
+	}
+}

@@ -22,7 +22,11 @@ func TestMain(m *testing.M) {
 	// ocid-monitor goes next to ocid, where ocid looks for it, as make
 	// build puts it.
 	for _, b := range [][2]string{{ocidBin, "."}, {filepath.Join(dir, "ocid-monitor"), "../ocid-monitor"}} {
-		out, err := exec.Command("go", "build", "-o", b[0], b[1]).CombinedOutput()
+		// Static, as make build makes them: ocid-monitor is also the
+		// pause program, which runs alone in an empty root.
+		cmd := exec.Command("go", "build", "-o", b[0], b[1])
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			os.RemoveAll(dir)
 			panic("building " + b[0] + ": " + err.Error() + "\n" + string(out))

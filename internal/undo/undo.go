@@ -19,3 +19,12 @@ func (u *Stack) RunIfFailed(err *error) {
 		u.steps[i]()
 	}
 }
+
+// Run takes everything back now, in reverse order (a stack built by a
+// concurrent step is added to its caller's with u.Add(sub.Run)).
+func (u *Stack) Run() {
+	for i := len(u.steps) - 1; i >= 0; i-- {
+		u.steps[i]()
+	}
+	u.steps = nil
+}

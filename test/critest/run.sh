@@ -478,7 +478,7 @@ plugin_request_timeout = "5s"
 EOF
 	"$OCID" daemon --config "$d/ocid.toml" --root "$d/root" --runroot "$d/run" --socket "$SOCK" \
 		--registries-conf "$WORK/registries.conf" --policy "$WORK/policy.json" \
-		--cni-conf-dir "$WORK/cni/net.d" --cni-bin-dir /usr/lib/cni --log-level info \
+		--cni-conf-dir "$WORK/cni/net.d" --cni-bin-dir /usr/lib/cni --log-level ${CRITEST_LOG_LEVEL:-info} \
 		>"$WORK/logs/ocid.log" 2>&1 9>&- &
 	echo $! >"$WORK/pids/runtime"
 }
