@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,13 +29,29 @@ const schemaVersion = "1"
 // db opens the bbolt file for one operation at a time: bbolt holds an
 // exclusive flock while open, so keeping it open would lock the CLI out
 // of a store a daemon uses.
+//
+// Within one process the operations on a database are ordered by a
+// read-write mutex before they reach the flock: bbolt waits for a busy
+// flock by polling every 50 ms, so two goroutines of a daemon (a pull
+// committing while ListImages reads) would otherwise stall each other for
+// 50 ms. Views open the file read-only (a shared flock), so they run side
+// by side, here and across processes.
 type db struct {
 	path     string
 	readOnly bool
 }
 
-func (d *db) open() (*bolt.DB, error) {
-	b, err := bolt.Open(d.path, 0o600, &bolt.Options{Timeout: 2 * time.Minute, ReadOnly: d.readOnly, NoFreelistSync: true})
+// dbLocks holds one mutex per database path (a process may open a store
+// more than once).
+var dbLocks sync.Map // path → *sync.RWMutex
+
+func (d *db) lock() *sync.RWMutex {
+	l, _ := dbLocks.LoadOrStore(d.path, &sync.RWMutex{})
+	return l.(*sync.RWMutex)
+}
+
+func (d *db) open(readOnly bool) (*bolt.DB, error) {
+	b, err := bolt.Open(d.path, 0o600, &bolt.Options{Timeout: 2 * time.Minute, ReadOnly: readOnly, NoFreelistSync: true})
 	if err != nil {
 		return nil, fmt.Errorf("opening store database %s: %w", d.path, err)
 	}
@@ -42,7 +59,10 @@ func (d *db) open() (*bolt.DB, error) {
 }
 
 func (d *db) view(fn func(tx *bolt.Tx) error) error {
-	b, err := d.open()
+	l := d.lock()
+	l.RLock()
+	defer l.RUnlock()
+	b, err := d.open(true)
 	if err != nil {
 		return err
 	}
@@ -54,7 +74,10 @@ func (d *db) update(fn func(tx *bolt.Tx) error) error {
 	if d.readOnly {
 		return fmt.Errorf("store %s is read-only: %w", d.path, errdefs.ErrPrecondition)
 	}
-	b, err := d.open()
+	l := d.lock()
+	l.Lock()
+	defer l.Unlock()
+	b, err := d.open(false)
 	if err != nil {
 		return err
 	}

@@ -22,12 +22,12 @@ import (
 
 // testStore is a store in a temp dir plus its transport.
 type testStore struct {
-	t  *testing.T
+	t  testing.TB
 	s  *store.Store
 	tr *storetransport.Transport
 }
 
-func newStore(t *testing.T, opts ...func(*store.Options)) *testStore {
+func newStore(t testing.TB, opts ...func(*store.Options)) *testStore {
 	t.Helper()
 	dir := t.TempDir()
 	o := store.Options{Root: filepath.Join(dir, "root"), RunRoot: filepath.Join(dir, "run")}

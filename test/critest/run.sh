@@ -23,6 +23,7 @@
 #   CRITEST_CGROUP_PARENT  ocid's [runtime] cgroup_parent (default /ocid-critest)
 #   CRITEST_KEEP=1   leave the runtime's and registries' logs of a passing run
 #                    in $CRITEST_CACHE/last-run (they are always kept on failure)
+#   CRITEST_LOG_LEVEL  ocid's --log-level (default info)
 #   OCID             the ocid binary (default bin/ocid; built if missing)
 #   CRITEST_HOLD=1   start the registries and the runtime, print how to reach
 #                    them, and wait (instead of running critest) until
@@ -478,7 +479,7 @@ plugin_request_timeout = "5s"
 EOF
 	"$OCID" daemon --config "$d/ocid.toml" --root "$d/root" --runroot "$d/run" --socket "$SOCK" \
 		--registries-conf "$WORK/registries.conf" --policy "$WORK/policy.json" \
-		--cni-conf-dir "$WORK/cni/net.d" --cni-bin-dir /usr/lib/cni --log-level ${CRITEST_LOG_LEVEL:-info} \
+		--cni-conf-dir "$WORK/cni/net.d" --cni-bin-dir /usr/lib/cni --log-level "${CRITEST_LOG_LEVEL:-info}" \
 		>"$WORK/logs/ocid.log" 2>&1 9>&- &
 	echo $! >"$WORK/pids/runtime"
 }
