@@ -3,7 +3,6 @@ package cri
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,14 +32,7 @@ func (s *Server) PullImage(ctx context.Context, req *runtimeapi.PullImageRequest
 		opts.Source = withCreds(opts.Source, &transport.Credentials{Username: a.Username, Password: a.Password, IdentityToken: a.IdentityToken})
 	}
 	start := time.Now()
-	s.pulls.Add(1)
 	res, err := s.o.Puller.Pull(ctx, ref, "", opts)
-	if s.pulls.Add(-1) == 0 {
-		// A pull allocates tens of MiB (decompressor windows, copy
-		// buffers) the daemon does not need again until the next one:
-		// give them back to the node now rather than minutes later.
-		go debug.FreeOSMemory()
-	}
 	if s.o.OnPull != nil {
 		var size int64
 		if err == nil {

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -86,8 +85,6 @@ type Server struct {
 	// usage serves ImageFsInfo; gc collects the store after removals.
 	usage *usageCache
 	gc    *gcDebounce
-	// pulls counts the pulls in progress.
-	pulls atomic.Int64
 }
 
 // New loads the CRI's records and cleans up what a crash left half-made.

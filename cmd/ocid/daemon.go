@@ -127,7 +127,9 @@ func (a *app) runDaemon(ctx context.Context) error {
 		return err
 	}
 	defer srv.Close()
-	interceptors := []grpc.UnaryServerInterceptor{logRequests(log)}
+	trim := newMemTrimmer()
+	defer trim.stop()
+	interceptors := []grpc.UnaryServerInterceptor{logRequests(log), trim.interceptor()}
 	if met != nil {
 		srv.SetPullObserver(met.Pulled)
 		interceptors = append(interceptors, met.Interceptor())
