@@ -115,6 +115,7 @@ type gcDebounce struct {
 
 	mu      sync.Mutex
 	timer   *time.Timer
+	pending bool // a removal since the last collection
 	stopped bool
 	running sync.Mutex // held by a collection
 }
@@ -125,6 +126,7 @@ func (g *gcDebounce) schedule() {
 	if g.stopped {
 		return
 	}
+	g.pending = true
 	if g.timer != nil {
 		g.timer.Reset(g.delay)
 		return
@@ -132,8 +134,8 @@ func (g *gcDebounce) schedule() {
 	g.timer = time.AfterFunc(g.delay, g.run)
 }
 
-// stop cancels a pending collection and waits for a running one (the
-// store's next removal or `ocid store gc` collects what is left).
+// stop collects now what removals left pending (the daemon is going
+// away; the next one would not know) and waits for a running collection.
 func (g *gcDebounce) stop() {
 	g.mu.Lock()
 	g.stopped = true
@@ -141,17 +143,18 @@ func (g *gcDebounce) stop() {
 		g.timer.Stop()
 	}
 	g.mu.Unlock()
-	g.running.Lock()
-	g.running.Unlock() //nolint:staticcheck // only waiting for a collection to end
+	g.run()
 }
 
+// run collects if a removal is pending; one collection at a time.
 func (g *gcDebounce) run() {
 	g.running.Lock()
 	defer g.running.Unlock()
 	g.mu.Lock()
-	stopped := g.stopped
+	pending := g.pending
+	g.pending = false
 	g.mu.Unlock()
-	if stopped {
+	if !pending {
 		return
 	}
 	st, err := g.collect(context.Background())

@@ -89,16 +89,28 @@ func TestGCDebounce(t *testing.T) {
 	}
 	g.stop()
 
-	// Pending collections are cancelled by stop, and none starts after.
+	// Removals pending when the daemon stops are collected then, once;
+	// none is scheduled after.
 	n.Store(0)
 	g = &gcDebounce{collect: collect, delay: time.Hour, log: slog.New(slog.DiscardHandler), done: func() { ran <- struct{}{} }}
 	g.schedule()
 	g.schedule()
 	g.schedule()
 	g.stop()
+	if n.Load() != 1 || len(ran) != 1 {
+		t.Fatalf("%d collections at stop, want 1", n.Load())
+	}
+	<-ran
 	g.schedule()
 	g.run() // a timer that fired just as stop ran
-	if n.Load() != 0 || len(ran) != 0 {
+	if n.Load() != 1 || len(ran) != 0 {
 		t.Fatalf("%d collections after stop", n.Load())
+	}
+	// Nothing pending: stop collects nothing.
+	n.Store(0)
+	g = &gcDebounce{collect: collect, delay: time.Hour, log: slog.New(slog.DiscardHandler), done: func() { ran <- struct{}{} }}
+	g.stop()
+	if n.Load() != 0 {
+		t.Fatalf("%d collections with nothing removed", n.Load())
 	}
 }

@@ -41,8 +41,9 @@ func (s *Server) StartNRI() error {
 	return s.nri.Start()
 }
 
-// Close ends the server's background work: a pending store collection is
-// cancelled (a running one finishes) and NRI plugins are disconnected.
+// Close ends the server's background work: the store collection removals
+// left pending runs now (a running one finishes) and NRI plugins are
+// disconnected.
 func (s *Server) Close() {
 	s.gc.stop()
 	s.StopNRI()
