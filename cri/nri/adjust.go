@@ -94,10 +94,17 @@ func Unsupported(adj *api.ContainerAdjustment) []string {
 // applyAnnotations: removals ("-key") first, so a removed and re-added
 // key ends up set.
 func applyAnnotations(o *spec.Options, in map[string]string) {
+	o.Annotations = adjustMap(o.Annotations, in)
+}
+
+// adjustMap returns cur (not changed) with in applied: keys marked for
+// removal ("-key") deleted first, then the others set. Nothing to apply
+// returns cur itself.
+func adjustMap(cur, in map[string]string) map[string]string {
 	if len(in) == 0 {
-		return
+		return cur
 	}
-	out := maps.Clone(o.Annotations)
+	out := maps.Clone(cur)
 	if out == nil {
 		out = map[string]string{}
 	}
@@ -111,7 +118,7 @@ func applyAnnotations(o *spec.Options, in map[string]string) {
 			out[k] = v
 		}
 	}
-	o.Annotations = out
+	return out
 }
 
 func applyEnv(o *spec.Options, in []*api.KeyValue) {
@@ -226,22 +233,5 @@ func applyNamespaces(o *spec.Options, in []*api.LinuxNamespace) {
 }
 
 func applySysctls(o *spec.Options, in map[string]string) {
-	if len(in) == 0 {
-		return
-	}
-	out := maps.Clone(o.Sysctls)
-	if out == nil {
-		out = map[string]string{}
-	}
-	for k := range in {
-		if key, rm := api.IsMarkedForRemoval(k); rm {
-			delete(out, key)
-		}
-	}
-	for k, v := range in {
-		if _, rm := api.IsMarkedForRemoval(k); !rm {
-			out[k] = v
-		}
-	}
-	o.Sysctls = out
+	o.Sysctls = adjustMap(o.Sysctls, in)
 }
