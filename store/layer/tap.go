@@ -235,7 +235,7 @@ func parseFile(line []byte) (*storage.Entry, bool) {
 		rest = r
 	} else if r, ok := bytes.CutPrefix(rest, []byte(`,"payload":"`)); ok {
 		b64, r, ok := bytes.Cut(r, []byte(`"`))
-		if !ok {
+		if !ok || !plainBase64(b64) {
 			return nil, false
 		}
 		p, err := base64.StdEncoding.DecodeString(string(b64))
@@ -252,6 +252,13 @@ func parseFile(line []byte) (*storage.Entry, bool) {
 	}
 	e.Position = int(pos)
 	return e, true
+}
+
+// plainBase64 reports whether b holds no line break: Go's base64 decoder
+// skips CR and LF, while JSON forbids them raw in a string, so a line
+// with one must go to encoding/json (which refuses it).
+func plainBase64(b []byte) bool {
+	return bytes.IndexAny(b, "\r\n") < 0
 }
 
 // plainJSONString reports whether b is valid UTF-8 that JSON carries
@@ -296,7 +303,7 @@ func parseSegment(line []byte) (*storage.Entry, bool) {
 		return nil, false
 	}
 	b64, rest, ok := bytes.Cut(rest, []byte(`"`))
-	if !ok {
+	if !ok || !plainBase64(b64) {
 		return nil, false
 	}
 	pos, rest, ok := cutNumber(rest, `,"position":`)
