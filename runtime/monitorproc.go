@@ -49,7 +49,7 @@ func (m *Manager) startMonitor(ctx context.Context, cfg *monitor.Config) error {
 	syncW.Close()
 	// Reap the monitor when it ends while this process lives; if this
 	// process dies first, init adopts it.
-	go cmd.Wait()
+	reapLater(cmd)
 
 	type result struct {
 		r   monitor.Ready
