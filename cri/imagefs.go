@@ -102,66 +102,17 @@ func (c *usageCache) startLocked() {
 	}()
 }
 
-// gcDebounce runs the store's garbage collection once removals have
-// paused for a moment: the kubelet's image GC removes several images in a
-// row, and a collection takes the store's exclusive lock (pulls wait for
-// it) and walks every file object, so one collection after the last
-// removal does the work of all of them.
-type gcDebounce struct {
-	collect func(context.Context) (*store.GCStats, error)
-	delay   time.Duration
-	log     *slog.Logger
-	done    func() // after each collection (the usage is stale)
-
-	mu      sync.Mutex
-	timer   *time.Timer
-	pending bool // a removal since the last collection
-	stopped bool
-	running sync.Mutex // held by a collection
-}
-
-func (g *gcDebounce) schedule() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.stopped {
-		return
-	}
-	g.pending = true
-	if g.timer != nil {
-		g.timer.Reset(g.delay)
-		return
-	}
-	g.timer = time.AfterFunc(g.delay, g.run)
-}
-
-// stop collects now what removals left pending (the daemon is going
-// away; the next one would not know) and waits for a running collection.
-func (g *gcDebounce) stop() {
-	g.mu.Lock()
-	g.stopped = true
-	if g.timer != nil {
-		g.timer.Stop()
-	}
-	g.mu.Unlock()
-	g.run()
-}
-
-// run collects if a removal is pending; one collection at a time.
-func (g *gcDebounce) run() {
-	g.running.Lock()
-	defer g.running.Unlock()
-	g.mu.Lock()
-	pending := g.pending
-	g.pending = false
-	g.mu.Unlock()
-	if !pending {
-		return
-	}
-	st, err := g.collect(context.Background())
+// collectStore runs the store's garbage collection (debounced by s.gc:
+// the kubelet's image GC removes several images in a row, and a
+// collection takes the store's exclusive lock, so pulls wait for it, and
+// walks every file object; one collection after the last removal does
+// the work of all of them).
+func (s *Server) collectStore() {
+	st, err := s.st.GC(context.Background())
 	if err != nil {
-		g.log.Warn("image store garbage collection failed", "error", err)
+		s.log.Warn("image store garbage collection failed", "error", err)
 	} else {
-		g.log.Debug("image store garbage collected", "objects", st.Objects, "layers", st.Layers, "bytes", st.Bytes)
+		s.log.Debug("image store garbage collected", "objects", st.Objects, "layers", st.Layers, "bytes", st.Bytes)
 	}
-	g.done()
+	s.usage.invalidate()
 }

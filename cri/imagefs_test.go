@@ -1,7 +1,6 @@
 package cri
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"sync/atomic"
@@ -72,45 +71,5 @@ func TestUsageCacheFirstError(t *testing.T) {
 	c := &usageCache{measure: f.measure, log: slog.New(slog.DiscardHandler)}
 	if _, _, err := c.get(); err == nil {
 		t.Fatal("no measurement and no error")
-	}
-}
-
-func TestGCDebounce(t *testing.T) {
-	ran := make(chan struct{}, 10)
-	var n atomic.Int64
-	collect := func(context.Context) (*store.GCStats, error) { n.Add(1); return &store.GCStats{}, nil }
-
-	// Removals in a row: one collection, after the last.
-	g := &gcDebounce{collect: collect, delay: time.Millisecond, log: slog.New(slog.DiscardHandler), done: func() { ran <- struct{}{} }}
-	g.schedule()
-	<-ran
-	if n.Load() != 1 {
-		t.Fatalf("%d collections", n.Load())
-	}
-	g.stop()
-
-	// Removals pending when the daemon stops are collected then, once;
-	// none is scheduled after.
-	n.Store(0)
-	g = &gcDebounce{collect: collect, delay: time.Hour, log: slog.New(slog.DiscardHandler), done: func() { ran <- struct{}{} }}
-	g.schedule()
-	g.schedule()
-	g.schedule()
-	g.stop()
-	if n.Load() != 1 || len(ran) != 1 {
-		t.Fatalf("%d collections at stop, want 1", n.Load())
-	}
-	<-ran
-	g.schedule()
-	g.run() // a timer that fired just as stop ran
-	if n.Load() != 1 || len(ran) != 0 {
-		t.Fatalf("%d collections after stop", n.Load())
-	}
-	// Nothing pending: stop collects nothing.
-	n.Store(0)
-	g = &gcDebounce{collect: collect, delay: time.Hour, log: slog.New(slog.DiscardHandler), done: func() { ran <- struct{}{} }}
-	g.stop()
-	if n.Load() != 0 {
-		t.Fatalf("%d collections with nothing removed", n.Load())
 	}
 }

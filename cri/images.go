@@ -150,7 +150,7 @@ func (s *Server) RemoveImage(ctx context.Context, req *runtimeapi.RemoveImageReq
 		return nil, toStatus(err)
 	}
 	s.usage.invalidate()
-	s.gc.schedule()
+	s.gc.Trigger()
 	return &runtimeapi.RemoveImageResponse{}, nil
 }
 

@@ -45,7 +45,7 @@ func (s *Server) StartNRI() error {
 // left pending runs now (a running one finishes) and NRI plugins are
 // disconnected.
 func (s *Server) Close() {
-	s.gc.stop()
+	s.gc.Stop(true)
 	s.StopNRI()
 }
 

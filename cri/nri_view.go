@@ -43,10 +43,10 @@ func (s *Server) nriPod(p *sandbox) *api.PodSandbox {
 	ns(specs.UTSNamespace, p.UTSNS)
 	ns(specs.UserNamespace, p.UserNS)
 	if p.PauseID != "" {
-		pod.Linux.CgroupsPath = s.cgroupParent(p) + "/pause-" + p.ID[:12]
-		if st, err := s.rt.Status(p.PauseID); err == nil && st.Pid > 0 {
-			pod.Pid = uint32(st.Pid)
-			ns(specs.PIDNamespace, fmt.Sprintf("/proc/%d/ns/pid", st.Pid))
+		pod.Linux.CgroupsPath = s.pauseCgroupsPath(p)
+		if pid, err := s.pausePid(p); err == nil {
+			pod.Pid = uint32(pid)
+			ns(specs.PIDNamespace, fmt.Sprintf("/proc/%d/ns/pid", pid))
 		}
 	}
 	return pod

@@ -85,7 +85,7 @@ func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) (id 
 	so := spec.Options{
 		Seccomp: seccomp, CapDrop: []string{"ALL"}, NoNewPrivileges: true,
 		Args: []string{"/pause", "pause"}, Namespaces: s.podNamespaces(p),
-		CgroupsPath: s.cgroupParent(p) + "/pause-" + p.ID[:12], Hostname: p.Hostname,
+		CgroupsPath: s.pauseCgroupsPath(p), Hostname: p.Hostname,
 		Mounts: []spec.Mount{{Source: s.o.PauseBinary, Destination: "/pause", ReadOnly: true}},
 		UserNS: p.userNS(),
 	}
@@ -98,6 +98,11 @@ func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) (id 
 		return "", err
 	}
 	return st.ID, nil
+}
+
+// pauseCgroupsPath is the cgroup of a pod's pause process.
+func (s *Server) pauseCgroupsPath(p *sandbox) string {
+	return s.cgroupParent(p) + "/pause-" + p.ID[:12]
 }
 
 // pauseName is the runtime's name of a pod's pause container: a crash
@@ -143,16 +148,25 @@ func (s *Server) podNamespaces(p *sandbox) []spec.Namespace {
 	return ns
 }
 
+// pausePid is the PID of the pod's running pause process.
+func (s *Server) pausePid(p *sandbox) (int, error) {
+	st, err := s.rt.Status(p.PauseID)
+	if err != nil {
+		return 0, fmt.Errorf("the pod's pause process (shared PID namespace): %w", err)
+	}
+	if st.Pid <= 0 {
+		return 0, fmt.Errorf("the pod's pause process (shared PID namespace) is %s: %w", st.State, errPrecondition)
+	}
+	return st.Pid, nil
+}
+
 // pausePIDNamespace is the pod's shared PID namespace, its pause
 // process's. A pause that is gone fails the container: running it in a
 // PID namespace of its own instead would quietly break what the pod asked.
 func (s *Server) pausePIDNamespace(p *sandbox) (spec.Namespace, error) {
-	st, err := s.rt.Status(p.PauseID)
+	pid, err := s.pausePid(p)
 	if err != nil {
-		return spec.Namespace{}, fmt.Errorf("the pod's pause process (shared PID namespace): %w", err)
+		return spec.Namespace{}, err
 	}
-	if st.Pid <= 0 {
-		return spec.Namespace{}, fmt.Errorf("the pod's pause process (shared PID namespace) is %s: %w", st.State, errPrecondition)
-	}
-	return spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", st.Pid)}, nil
+	return spec.Namespace{Type: specs.PIDNamespace, Path: fmt.Sprintf("/proc/%d/ns/pid", pid)}, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/ocid-project/ocid/copy"
 	"github.com/ocid-project/ocid/cri/network"
 	"github.com/ocid-project/ocid/cri/nri"
+	"github.com/ocid-project/ocid/internal/debounce"
 	"github.com/ocid-project/ocid/pull"
 	"github.com/ocid-project/ocid/runtime"
 	"github.com/ocid-project/ocid/store"
@@ -84,7 +85,7 @@ type Server struct {
 	exits *exitWatcher
 	// usage serves ImageFsInfo; gc collects the store after removals.
 	usage *usageCache
-	gc    *gcDebounce
+	gc    *debounce.Func
 }
 
 // New loads the CRI's records and cleans up what a crash left half-made.
@@ -95,7 +96,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	s := &Server{o: o, rt: o.Runtime, st: o.Store, net: o.Network, log: o.Log,
 		pods: map[string]*sandbox{}, ctrs: map[string]*container{}, events: newEventBus()}
 	s.usage = &usageCache{measure: o.Store.DiskUsage, log: o.Log, minAge: usageMinAge}
-	s.gc = &gcDebounce{collect: o.Store.GC, delay: gcDelay, log: o.Log, done: s.usage.invalidate}
+	s.gc = &debounce.Func{Fn: s.collectStore, Delay: gcDelay}
 	for _, d := range []string{s.podRecordDir(), s.ctrRecordDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err

@@ -128,8 +128,8 @@ func (a *app) runDaemon(ctx context.Context) error {
 	}
 	defer srv.Close()
 	trim := newMemTrimmer()
-	defer trim.stop()
-	interceptors := []grpc.UnaryServerInterceptor{logRequests(log), trim.interceptor()}
+	defer trim.Stop(false)
+	interceptors := []grpc.UnaryServerInterceptor{logRequests(log), trimAfterWork(trim)}
 	if met != nil {
 		srv.SetPullObserver(met.Pulled)
 		interceptors = append(interceptors, met.Interceptor())

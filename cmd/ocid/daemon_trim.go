@@ -5,51 +5,25 @@ import (
 	"path"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
+
+	"github.com/ocid-project/ocid/internal/debounce"
 )
 
 // trimDelay is how long the daemon must have done no work before it gives
 // back the memory that work used.
 const trimDelay = 5 * time.Second
 
-// memTrimmer returns the daemon's free heap to the node once a burst of
-// work (pods and containers made or removed, images pulled) is over. Go's
-// own scavenger gives it back too, but slowly: 10 s after starting 50
-// pods the daemon still held 15 MiB of heap pages for 4 MiB of live data.
-// The kubelet's polling (lists, statuses, stats) does not count as work:
-// it allocates little, and on a node it never pauses for long.
-type memTrimmer struct {
-	delay time.Duration
-	free  func()
-
-	mu    sync.Mutex
-	timer *time.Timer
-}
-
-func newMemTrimmer() *memTrimmer {
-	return &memTrimmer{delay: trimDelay, free: debug.FreeOSMemory}
-}
-
-// schedule (re)starts the quiet period.
-func (m *memTrimmer) schedule() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.timer == nil {
-		m.timer = time.AfterFunc(m.delay, m.free)
-		return
-	}
-	m.timer.Reset(m.delay)
-}
-
-func (m *memTrimmer) stop() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.timer != nil {
-		m.timer.Stop()
-	}
+// newMemTrimmer returns the daemon's free heap to the node once a burst
+// of work (pods and containers made or removed, images pulled) is over.
+// Go's own scavenger gives it back too, but slowly: 10 s after starting
+// 50 pods the daemon still held 15 MiB of heap pages for 4 MiB of live
+// data. The kubelet's polling (lists, statuses, stats) does not count as
+// work: it allocates little, and on a node it never pauses for long.
+func newMemTrimmer() *debounce.Func {
+	return &debounce.Func{Fn: debug.FreeOSMemory, Delay: trimDelay}
 }
 
 // isWork tells the CRI methods that change something from the kubelet's
@@ -69,12 +43,12 @@ func isWork(fullMethod string) bool {
 	return true
 }
 
-// interceptor schedules a trim after each request that did work.
-func (m *memTrimmer) interceptor() grpc.UnaryServerInterceptor {
+// trimAfterWork triggers trim after each request that did work.
+func trimAfterWork(trim *debounce.Func) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		resp, err := handler(ctx, req)
 		if isWork(info.FullMethod) {
-			m.schedule()
+			trim.Trigger()
 		}
 		return resp, err
 	}

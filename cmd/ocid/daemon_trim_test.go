@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+
+	"github.com/ocid-project/ocid/internal/debounce"
 )
 
 func TestIsWork(t *testing.T) {
@@ -38,23 +40,24 @@ func TestIsWork(t *testing.T) {
 // not start one.
 func TestMemTrimmer(t *testing.T) {
 	trimmed := make(chan struct{}, 10)
-	m := &memTrimmer{delay: 20 * time.Millisecond, free: func() { trimmed <- struct{}{} }}
-	call := m.interceptor()
+	trim := &debounce.Func{Delay: 20 * time.Millisecond, Fn: func() { trimmed <- struct{}{} }}
+	call := trimAfterWork(trim)
 	handler := func(context.Context, any) (any, error) { return nil, nil }
 	poll := &grpc.UnaryServerInfo{FullMethod: "/runtime.v1.RuntimeService/ListContainers"}
 	work := &grpc.UnaryServerInfo{FullMethod: "/runtime.v1.RuntimeService/RunPodSandbox"}
 
 	call(context.Background(), nil, poll, handler)
-	m.mu.Lock()
-	if m.timer != nil {
+	trim.Stop(true) // flushes a pending trim: there must be none
+	if len(trimmed) != 0 {
 		t.Fatal("polling scheduled a trim")
 	}
-	m.mu.Unlock()
+	trim = &debounce.Func{Delay: 20 * time.Millisecond, Fn: func() { trimmed <- struct{}{} }}
+	call = trimAfterWork(trim)
 	for range 5 {
 		call(context.Background(), nil, work, handler)
 	}
 	<-trimmed
-	m.stop()
+	trim.Stop(true)
 	select {
 	case <-trimmed:
 		t.Fatal("a burst trimmed more than once")

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/containerd/nri/pkg/api"
+	"google.golang.org/protobuf/proto"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ocid-project/ocid/runtime/spec"
@@ -51,7 +52,7 @@ func ResourcesFromCRI(r *runtimeapi.LinuxContainerResources) *api.LinuxResources
 func MergeIntoCRI(base *runtimeapi.LinuxContainerResources, r *api.LinuxResources) (*runtimeapi.LinuxContainerResources, error) {
 	out := &runtimeapi.LinuxContainerResources{}
 	if base != nil {
-		out = cloneCRIResources(base)
+		out = proto.Clone(base).(*runtimeapi.LinuxContainerResources)
 	}
 	if r == nil {
 		return out, nil
@@ -99,18 +100,6 @@ func MergeIntoCRI(base *runtimeapi.LinuxContainerResources, r *api.LinuxResource
 		maps.Copy(out.Unified, r.Unified)
 	}
 	return out, nil
-}
-
-func cloneCRIResources(r *runtimeapi.LinuxContainerResources) *runtimeapi.LinuxContainerResources {
-	out := &runtimeapi.LinuxContainerResources{
-		CpuPeriod: r.CpuPeriod, CpuQuota: r.CpuQuota, CpuShares: r.CpuShares, MemoryLimitInBytes: r.MemoryLimitInBytes,
-		OomScoreAdj: r.OomScoreAdj, CpusetCpus: r.CpusetCpus, CpusetMems: r.CpusetMems,
-		Unified: maps.Clone(r.Unified), MemorySwapLimitInBytes: r.MemorySwapLimitInBytes,
-	}
-	for _, h := range r.HugepageLimits {
-		out.HugepageLimits = append(out.HugepageLimits, &runtimeapi.HugepageLimit{PageSize: h.PageSize, Limit: h.Limit})
-	}
-	return out
 }
 
 // unsupportedResources names the resources ocid cannot set, in neither
