@@ -31,6 +31,10 @@
 #     are made twice: as crictl makes them (no namespace options: the PID
 #     namespace is the pod's, so ocid runs a pause process) and with
 #     namespace_options.pid = CONTAINER, kubelet's default (ocid: no pause).
+#     Each state is measured twice: SETTLE s after the last change, and
+#     again right after one round of the read-only requests a kubelet keeps
+#     making (version, pods, ps -a, images, imagefsinfo, stats, statsp,
+#     info): ocid unmaps memory when idle, and polling maps some back.
 #
 # The runtimes are those of test/critest/run.sh, reused as they are: it is
 # started once per runtime with CRITEST_HOLD=1 (registries with the
@@ -493,11 +497,29 @@ measure() {
 	log "memory $label $rt: daemon RSS ${MEM[$label,$rt,drss]} kB PSS ${MEM[$label,$rt,dpss]} kB; $hn helpers ${hp} kB, $pn pause ${pp} kB PSS"
 }
 
+# poll RT: one round of the read-only requests a kubelet keeps making
+# (PLEG relists every second, image and stats every few): a daemon that
+# gives memory back when idle maps part of it again for these.
+poll() {
+	local c
+	for c in version pods "ps -a" images imagefsinfo stats statsp info; do
+		# shellcheck disable=SC2086 # c holds a command and its flags
+		cri "$1" $c >/dev/null || die "$1: crictl $c failed"
+	done
+}
+# measure_polled LABEL RT: measure LABEL, then again as LABEL+poll right
+# after one polling round.
+measure_polled() {
+	measure "$1" "$2"
+	poll "$2"
+	measure "$1+poll" "$2"
+}
+
 # --- part 3a: idle memory -------------------------------------------------------------
 if want 3; then
 	log "part 3: idle memory, ${SETTLE}s after start and one pull"
 	sleep "$SETTLE"
-	for rt in $RTS; do measure idle "$rt"; done
+	for rt in $RTS; do measure_polled idle "$rt"; done
 fi
 
 # --- part 1: critest -benchmark --------------------------------------------------------
@@ -681,14 +703,14 @@ if want 3; then
 			log "part 3: $PODS pods on $rt (PID namespace per $kind)"
 			start_pods "$rt" "$kind"
 			sleep "$SETTLE"
-			measure "$kind" "$rt"
+			measure_polled "$kind" "$rt"
 			[ "${MEM[$kind,$rt,pn]}" -gt 0 ] || [ "$rt,$kind" = ocid,container ] || log "warning: no pause process found for $rt"
 			remove_pods "$rt" "$kind"
 		done
 	done
 	log "part 3: idle again, ${SETTLE}s after the last removal"
 	sleep "$SETTLE"
-	for rt in $RTS; do measure after "$rt"; done
+	for rt in $RTS; do measure_polled after "$rt"; done
 fi
 
 # --- report -------------------------------------------------------------------------
@@ -795,7 +817,10 @@ if want 3; then
 	echo "| state | runtime | daemon RSS | daemon PSS | daemon PSS anon | helpers | helpers PSS | pause | pause PSS | total PSS |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 	declare -A SNAME=([idle]="idle (start + one pull)" [pod]="$PODS pods, PID namespace per pod" [container]="$PODS pods, PID namespace per container" [after]="idle again, after the run")
-	for label in idle $PIDNS after; do
+	for l in idle $PIDNS after; do SNAME[$l+poll]="${SNAME[$l]}, right after one kubelet-like polling round"; done
+	LABELS=""
+	for l in idle $PIDNS after; do LABELS+=" $l $l+poll"; done
+	for label in $LABELS; do
 		for rt in $RTS; do
 			[ -n "${MEM[$label,$rt,drss]:-}" ] || continue
 			echo "| ${SNAME[$label]} | $rt | $(mib "${MEM[$label,$rt,drss]}") | $(mib "${MEM[$label,$rt,dpss]}") | $(mib "${MEM[$label,$rt,danon]}") | ${MEM[$label,$rt,hn]} | $(mib "${MEM[$label,$rt,hpss]}") | ${MEM[$label,$rt,pn]} | $(mib "${MEM[$label,$rt,ppss]}") | $(mib "${MEM[$label,$rt,total]}") |"
@@ -804,12 +829,14 @@ if want 3; then
 	echo
 	echo "| state | daemon RSS ocid / containerd | ≤ 0.5 | daemon PSS ocid / containerd | total PSS ocid / containerd | per pod, ocid (MiB PSS) | per pod, containerd |"
 	echo "|---|---:|---|---:|---:|---:|---:|"
-	for label in idle $PIDNS after; do
+	for label in $LABELS; do
 		if [ -z "${MEM[$label,ocid,drss]:-}" ] || [ -z "${MEM[$label,containerd,drss]:-}" ]; then continue; fi
 		pp_o="" pp_c=""
-		if [ "$label" = pod ] || [ "$label" = container ]; then
-			pp_o=$(awk -v a="${MEM[$label,ocid,total]}" -v b="${MEM[idle,ocid,total]}" -v n="$PODS" 'BEGIN { printf "%.2f", (a - b) / n / 1024 }')
-			pp_c=$(awk -v a="${MEM[$label,containerd,total]}" -v b="${MEM[idle,containerd,total]}" -v n="$PODS" 'BEGIN { printf "%.2f", (a - b) / n / 1024 }')
+		base=idle
+		case $label in *+poll) base=idle+poll ;; esac
+		if [ "${label%+poll}" = pod ] || [ "${label%+poll}" = container ]; then
+			pp_o=$(awk -v a="${MEM[$label,ocid,total]}" -v b="${MEM[$base,ocid,total]}" -v n="$PODS" 'BEGIN { printf "%.2f", (a - b) / n / 1024 }')
+			pp_c=$(awk -v a="${MEM[$label,containerd,total]}" -v b="${MEM[$base,containerd,total]}" -v n="$PODS" 'BEGIN { printf "%.2f", (a - b) / n / 1024 }')
 		fi
 		echo "| ${SNAME[$label]} | $(ratio "${MEM[$label,ocid,drss]}" "${MEM[$label,containerd,drss]}") | $(le "${MEM[$label,ocid,drss]}" "${MEM[$label,containerd,drss]}" 0.5) | $(ratio "${MEM[$label,ocid,dpss]}" "${MEM[$label,containerd,dpss]}") | $(ratio "${MEM[$label,ocid,total]}" "${MEM[$label,containerd,total]}") | ${pp_o:-} | ${pp_c:-} |"
 	done

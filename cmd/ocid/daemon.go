@@ -127,8 +127,9 @@ func (a *app) runDaemon(ctx context.Context) error {
 		return err
 	}
 	defer srv.Close()
-	trim := newMemTrimmer()
+	trim := newMemTrimmer(log)
 	defer trim.Stop(false)
+	trim.Trigger() // what start-up and the restore touched
 	interceptors := []grpc.UnaryServerInterceptor{logRequests(log), trimAfterWork(trim)}
 	if met != nil {
 		srv.SetPullObserver(met.Pulled)
