@@ -134,6 +134,9 @@ func (s *Server) containerStatus(c *container) (*runtimeapi.ContainerStatus, err
 		if rst.State == runtime.Unknown {
 			st.Message = rst.Reason
 		}
+		if rst.Message != "" {
+			st.Message = rst.Message
+		}
 	}
 	return st, nil
 }

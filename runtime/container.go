@@ -37,6 +37,11 @@ type Container struct {
 	StopSignal string `json:"stopSignal,omitempty"`
 	// CgroupsPath as given to the runtime.
 	CgroupsPath string `json:"cgroupsPath,omitempty"`
+	// Deferred: the monitor creates and starts the container in the
+	// runtime at Start (monitor.Config.Deferred); until then the runtime
+	// knows nothing of it. Records written before this existed lack it:
+	// their containers were created in the runtime at Create.
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // State of a container.
@@ -57,8 +62,11 @@ type Status struct {
 	Started  time.Time `json:"started,omitempty"`
 	Finished time.Time `json:"finished,omitempty"`
 	ExitCode int       `json:"exitCode"`
-	// Reason is Completed, Error, OOMKilled, or why the state is unknown.
-	Reason    string `json:"reason,omitempty"`
+	// Reason is Completed, Error, OOMKilled, StartError, or why the state
+	// is unknown.
+	Reason string `json:"reason,omitempty"`
+	// Message says why a start failed.
+	Message   string `json:"message,omitempty"`
 	OOMKilled bool   `json:"oomKilled,omitempty"`
 }
 
@@ -86,7 +94,7 @@ func (m *Manager) readRecord(id string) (*Container, error) {
 }
 
 // startedFile marks that Start ran; it holds the start time.
-const startedFile = "started"
+const startedFile = monitor.StartedFile
 
 // status works out what a container is doing from its files, without
 // running the OCI runtime: an exit file means it exited; a live monitor
@@ -110,6 +118,7 @@ func (m *Manager) status(c *Container) *Status {
 	}
 	if exit, err := monitor.ReadExit(dir); err == nil && exit != nil {
 		st.State, st.ExitCode, st.Finished, st.Reason, st.OOMKilled = Exited, exit.Code, exit.Finished, exit.Reason, exit.OOMKilled
+		st.Message = exit.Message
 		st.Pid = 0
 		return st
 	}

@@ -54,9 +54,13 @@ type CreateOptions struct {
 }
 
 // Create makes a container: its root filesystem from the store, its OCI
-// spec and bundle, and its monitor, which creates it with the OCI runtime.
-// Its process waits for Start. Every step registers its undo, so a
-// failure leaves nothing behind.
+// spec and bundle, and its monitor, which holds its stdio, log and attach
+// socket and waits for Start to have the OCI runtime create and start it
+// in one run (monitor.Config.Deferred): the runtime's create and start
+// as two processes cost one process start more, for a state nothing
+// needs. So a spec the runtime refuses fails Start, not Create, as with
+// containerd. Every step registers its undo, so a failure leaves nothing
+// behind.
 func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err error) {
 	u := &undo.Stack{}
 	defer u.RunIfFailed(&err)
@@ -149,6 +153,7 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 		ID: id, Name: name, Image: o.Image, ImageID: imageID, Handler: h.Name, Created: time.Now().UTC(),
 		LogPath: o.LogPath, Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce,
 		Labels: o.Labels, Annotations: o.Annotations, StopSignal: stop, CgroupsPath: so.CgroupsPath,
+		Deferred: true,
 	}
 	// The record goes first: a crash from here on leaves a container a
 	// new process finds (in state unknown) and can remove.
@@ -168,8 +173,8 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	mc := &monitor.Config{
 		ID: id, Runtime: *h, Bundle: filepath.Join(dir, "bundle"), Dir: dir, LogPath: c.LogPath,
 		Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce, CgroupPaths: memoryCgroups(so.CgroupsPath),
+		Deferred: c.Deferred,
 	}
-	u.Add(func() { h.Delete(context.Background(), id, true) })
 	if err := m.startMonitor(ctx, mc); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 
 	"github.com/ocid-project/ocid/errdefs"
@@ -30,6 +32,15 @@ func (m *Manager) Start(ctx context.Context, ref string) error {
 	case Created:
 	default:
 		return fmt.Errorf("container %s is %s, not created: %w", c.ID, st.State, errdefs.ErrPrecondition)
+	}
+	if c.Deferred {
+		// The monitor runs the runtime and records the start time (or the
+		// failure, as the container's exit) before it answers.
+		if err := monitor.ControlWait(m.RunDir(c.ID), monitor.CmdStart, monitorStartTimeout); err != nil {
+			return fmt.Errorf("starting container %s: %w", c.ID, err)
+		}
+		m.log.Debug("container started", "container", c.ID)
+		return nil
 	}
 	h, err := m.Handler(c.Handler)
 	if err != nil {
@@ -83,14 +94,34 @@ func (m *Manager) Kill(ctx context.Context, ref string, sig syscall.Signal, all 
 	if err != nil {
 		return err
 	}
-	if st := m.status(c); st.State != Running && st.State != Created {
+	st := m.status(c)
+	if st.State != Running && st.State != Created {
 		return fmt.Errorf("container %s is %s: %w", c.ID, st.State, errdefs.ErrPrecondition)
+	}
+	if done, err := m.cancelUnstarted(c, st); done {
+		return err
 	}
 	h, err := m.Handler(c.Handler)
 	if err != nil {
 		return err
 	}
 	return h.Kill(ctx, c.ID, sig, all)
+}
+
+// cancelUnstarted ends a deferred container that was never started: its
+// monitor records it as killed and exits; the runtime never knew it. It
+// reports whether the container was such a one.
+func (m *Manager) cancelUnstarted(c *Container, st *Status) (bool, error) {
+	if !c.Deferred || st.State != Created {
+		return false, nil
+	}
+	if err := monitor.Control(m.RunDir(c.ID), monitor.CmdCancel); err != nil {
+		if m.status(c).State == Running {
+			return false, nil // started meanwhile: stop it the usual way
+		}
+		return true, fmt.Errorf("cancelling container %s: %w", c.ID, err)
+	}
+	return true, nil
 }
 
 // Stop asks a container to stop with its stop signal, waits up to grace,
@@ -103,6 +134,13 @@ func (m *Manager) Stop(ctx context.Context, ref string, grace time.Duration) err
 	}
 	st := m.status(c)
 	if st.State != Running && st.State != Created {
+		return nil
+	}
+	if done, err := m.cancelUnstarted(c, st); done {
+		if err != nil {
+			return err
+		}
+		m.waitExit(ctx, c.ID, 30*time.Second)
 		return nil
 	}
 	h, err := m.Handler(c.Handler)
@@ -199,8 +237,17 @@ func (m *Manager) Delete(ctx context.Context, ref string, force bool) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Delete(ctx, c.ID, true); err != nil {
-		return fmt.Errorf("deleting container %s from %s: %w", c.ID, h.Name, err)
+	unstarted, err := m.cancelUnstarted(c, st)
+	if err != nil {
+		return err
+	}
+	// A deferred container that never ran, or whose start failed, is
+	// unknown to the runtime: no runtime process to run.
+	neverRan := unstarted || c.Deferred && st.Started.IsZero() && st.State == Exited
+	if !neverRan {
+		if err := h.Delete(ctx, c.ID, true); err != nil {
+			return fmt.Errorf("deleting container %s from %s: %w", c.ID, h.Name, err)
+		}
 	}
 	if st.State == Running || st.State == Created {
 		m.waitExit(ctx, c.ID, 30*time.Second)
@@ -271,9 +318,30 @@ func (m *Manager) Update(ctx context.Context, ref string, resources []byte) erro
 	if err != nil {
 		return err
 	}
+	if c.Deferred && m.status(c).State == Created {
+		// Not in the runtime yet: the start reads the bundle's spec.
+		return m.updateBundle(c.ID, resources)
+	}
 	h, err := m.Handler(c.Handler)
 	if err != nil {
 		return err
 	}
 	return h.Update(ctx, c.ID, resources)
+}
+
+// updateBundle sets the resources in a container's bundle spec.
+func (m *Manager) updateBundle(id string, resources []byte) error {
+	var res specs.LinuxResources
+	if err := json.Unmarshal(resources, &res); err != nil {
+		return fmt.Errorf("resources: %w: %w", err, errdefs.ErrInvalidArgument)
+	}
+	sp, err := m.Spec(id)
+	if err != nil {
+		return err
+	}
+	if sp.Linux == nil {
+		sp.Linux = &specs.Linux{}
+	}
+	sp.Linux.Resources = mergeResources(sp.Linux.Resources, &res)
+	return writeJSON(filepath.Join(m.RunDir(id), "bundle", "config.json"), sp)
 }

@@ -47,6 +47,14 @@ type Config struct {
 	// CgroupPaths are the container's memory cgroup directories to read
 	// OOM kills from (v1 memory.oom_control, v2 memory.events).
 	CgroupPaths []string `json:"cgroupPaths,omitempty"`
+	// Deferred: the monitor reports ready with the container's stdio, log
+	// and sockets set up but nothing created in the runtime, and creates
+	// and starts the container in one runtime process (`run --detach`)
+	// when told to start (CmdStart), or records it as never started when
+	// told to cancel (CmdCancel). One runtime process per container
+	// instead of two (create, then start); the CRI needs no runtime
+	// state between CreateContainer and StartContainer.
+	Deferred bool `json:"deferred,omitempty"`
 }
 
 // File names in Dir.
@@ -57,6 +65,8 @@ const (
 	AttachSocket     = "attach.sock"
 	ControlSocket    = "ctl.sock"
 	ExitFile         = "exit.json"
+	// StartedFile holds the time the container was started (RFC 3339).
+	StartedFile = "started"
 )
 
 // Exit is the recorded end of a container's process.
@@ -68,9 +78,11 @@ type Exit struct {
 	// OOMKilled is true when the kernel's OOM killer killed a process of
 	// the container's cgroup.
 	OOMKilled bool `json:"oomKilled"`
-	// Reason is "Completed", "Error", "OOMKilled", or why the monitor
-	// could not create the container.
+	// Reason is "Completed", "Error", "OOMKilled", or "StartError" when
+	// a deferred container could not be started.
 	Reason string `json:"reason"`
+	// Message says more: why the start failed.
+	Message string `json:"message,omitempty"`
 }
 
 // ReadExit reads a container's exit status; (nil, nil) when it has not

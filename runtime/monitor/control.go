@@ -13,6 +13,12 @@ import (
 const (
 	CmdReopenLog  = "reopen-log"
 	CmdCloseStdin = "close-stdin"
+	// CmdStart and CmdCancel are for a deferred monitor (Config.Deferred):
+	// create and start the container now, or never. Both may be repeated
+	// (a retried request): start after a successful start is ok, cancel
+	// after a start is an error.
+	CmdStart  = "start"
+	CmdCancel = "cancel"
 )
 
 // serveControl answers control commands on ctl.sock.
@@ -40,6 +46,9 @@ func (m *monitor) control(conn net.Conn) {
 	if err != nil {
 		return
 	}
+	// A start runs the OCI runtime: no deadline while the command runs;
+	// the client bounds its own wait.
+	conn.SetDeadline(time.Time{})
 	var reply error
 	switch strings.TrimSpace(line) {
 	case CmdReopenLog:
@@ -50,9 +59,22 @@ func (m *monitor) control(conn net.Conn) {
 		}
 	case CmdCloseStdin:
 		m.io.CloseStdin()
+	case CmdStart:
+		if m.launch == nil {
+			reply = fmt.Errorf("the container was created and started by the runtime already")
+		} else {
+			reply = m.launch.start()
+		}
+	case CmdCancel:
+		if m.launch == nil {
+			reply = fmt.Errorf("the container was created by the runtime already")
+		} else {
+			reply = m.launch.cancel()
+		}
 	default:
 		reply = fmt.Errorf("unknown command %q", strings.TrimSpace(line))
 	}
+	conn.SetWriteDeadline(time.Now().Add(30 * time.Second))
 	if reply != nil {
 		fmt.Fprintf(conn, "error: %v\n", reply)
 		return
@@ -60,14 +82,22 @@ func (m *monitor) control(conn net.Conn) {
 	fmt.Fprintln(conn, "ok")
 }
 
-// Control sends one command to a monitor and waits for its answer.
+// Control sends one command to a monitor and waits up to 30 s for its
+// answer.
 func Control(dir, cmd string) error {
+	return ControlWait(dir, cmd, 30*time.Second)
+}
+
+// ControlWait sends one command to a monitor and waits up to timeout for
+// its answer (a start runs the OCI runtime, which may take a while on a
+// loaded node).
+func ControlWait(dir, cmd string, timeout time.Duration) error {
 	conn, err := dialUnix(filepath.Join(dir, ControlSocket))
 	if err != nil {
 		return fmt.Errorf("the container's monitor is not reachable: %w", err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	conn.SetDeadline(time.Now().Add(timeout))
 	if _, err := fmt.Fprintln(conn, cmd); err != nil {
 		return err
 	}

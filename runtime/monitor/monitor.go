@@ -40,6 +40,8 @@ type monitor struct {
 	io        *stdio
 	pid       int
 	attachSrv attachServer
+	// launch is set for a deferred monitor (Config.Deferred).
+	launch *launch
 }
 
 // Run is the monitor process: create the container, report on sync,
@@ -63,6 +65,9 @@ func Run(cfgPath string, sync *os.File, log *slog.Logger) error {
 		return err
 	}
 	m := &monitor{cfg: cfg, log: log.With("container", cfg.ID)}
+	if cfg.Deferred {
+		return m.runDeferred(sync)
+	}
 	if err := m.create(); err != nil {
 		reportReady(sync, Ready{Error: err.Error()})
 		return err
@@ -83,6 +88,54 @@ func reportReady(sync *os.File, r Ready) {
 	sync.Close()
 }
 
+// runDeferred sets up stdio, log and sockets, reports ready, and waits
+// for the start or cancel command before it serves the container.
+func (m *monitor) runDeferred(sync *os.File) error {
+	var err error
+	if m.io, err = newStdio(m.cfg); err != nil {
+		reportReady(sync, Ready{Error: err.Error()})
+		return err
+	}
+	m.launch = newLaunch(m)
+	ctl := m.setup()
+	if ctl == nil {
+		// Without the control socket nobody could start it.
+		err := fmt.Errorf("no control socket (see the monitor log)")
+		reportReady(sync, Ready{Error: err.Error()})
+		m.io.closeAll()
+		return err
+	}
+	reportReady(sync, Ready{})
+	if exit := <-m.launch.done; exit != nil {
+		m.finishUnstarted(ctl, exit)
+		return nil
+	}
+	return m.serve(ctl)
+}
+
+// createAndStart runs `runtime run --detach` with the container's stdio
+// (a deferred monitor's start).
+func (m *monitor) createAndStart() error {
+	if err := m.io.create(m.cfg, true); err != nil {
+		return err
+	}
+	return m.readPid()
+}
+
+// finishUnstarted ends a deferred monitor whose container never ran:
+// its exit is recorded already; attached clients hear it.
+func (m *monitor) finishUnstarted(ctl io.Closer, exit *Exit) {
+	if m.out != nil {
+		m.out.Close()
+	}
+	if m.attachSrv != nil {
+		m.attachSrv.Exit(exit.Code)
+		m.attachSrv.Close()
+	}
+	ctl.Close()
+	m.io.closeAll()
+}
+
 // create runs `runtime create` with the container's stdio and reads the
 // container's PID.
 func (m *monitor) create() error {
@@ -91,10 +144,15 @@ func (m *monitor) create() error {
 	if err != nil {
 		return err
 	}
-	if err := m.io.create(m.cfg); err != nil {
+	if err := m.io.create(m.cfg, false); err != nil {
 		m.io.closeAll()
 		return err
 	}
+	return m.readPid()
+}
+
+// readPid reads the container's PID from the file the runtime wrote.
+func (m *monitor) readPid() error {
 	raw, err := os.ReadFile(filepath.Join(m.cfg.Dir, ContainerPidFile))
 	if err != nil {
 		return fmt.Errorf("reading the container's pid file: %w", err)

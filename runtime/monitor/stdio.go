@@ -25,15 +25,18 @@ type stdio struct {
 	// of in; the other ends go to the container (and are closed here once
 	// the runtime has handed them over).
 	outR, outW, errR, errW, inR, inW *os.File
-	// pty master (terminal mode)
-	pty *os.File
+	// pty master (terminal mode); ptyReady is closed once it is set or
+	// will never be (closeAll).
+	pty       *os.File
+	ptyReady  chan struct{}
+	readyOnce sync.Once
 
 	mu          sync.Mutex
 	stdinClosed bool
 }
 
 func newStdio(cfg *Config) (*stdio, error) {
-	s := &stdio{terminal: cfg.Terminal, stdinOnce: cfg.StdinOnce}
+	s := &stdio{terminal: cfg.Terminal, stdinOnce: cfg.StdinOnce, ptyReady: make(chan struct{})}
 	if cfg.Terminal {
 		return s, nil
 	}
@@ -54,9 +57,10 @@ func newStdio(cfg *Config) (*stdio, error) {
 	return s, nil
 }
 
-// create runs `runtime create`. In terminal mode the runtime sends the
-// pty master over a console socket, which is accepted concurrently.
-func (s *stdio) create(cfg *Config) error {
+// create runs `runtime create`, or `runtime run --detach` with run. In
+// terminal mode the runtime sends the pty master over a console socket,
+// which is accepted concurrently.
+func (s *stdio) create(cfg *Config, run bool) error {
 	opts := oci.CreateOptions{Bundle: cfg.Bundle, PidFile: filepath.Join(cfg.Dir, ContainerPidFile)}
 	var ptyCh chan ptyResult
 	if s.terminal {
@@ -79,7 +83,11 @@ func (s *stdio) create(cfg *Config) error {
 		opts.Stdout, opts.Stderr, opts.Stdin = s.outW, s.errW, s.inR
 	}
 	rt := cfg.Runtime
-	if err := rt.Create(context.Background(), cfg.ID, opts); err != nil {
+	launch := rt.Create
+	if run {
+		launch = rt.Run
+	}
+	if err := launch(context.Background(), cfg.ID, opts); err != nil {
 		return err
 	}
 	// The container holds its ends now; ours must go, or the output
@@ -91,7 +99,12 @@ func (s *stdio) create(cfg *Config) error {
 		if r.err != nil {
 			return fmt.Errorf("receiving the container's terminal: %w", r.err)
 		}
+		// Under the lock: a deferred monitor's attach clients may already
+		// be writing input or resizing.
+		s.mu.Lock()
 		s.pty = r.f
+		s.mu.Unlock()
+		s.readyOnce.Do(func() { close(s.ptyReady) })
 	}
 	return nil
 }
@@ -164,6 +177,10 @@ func (s *stdio) Stdin() io.Writer {
 	case s.stdinClosed:
 		return nil
 	case s.terminal:
+		if s.pty == nil {
+			// A deferred container not started yet: input waits for it.
+			return ptyStdin{s}
+		}
 		return s.pty
 	case s.inW != nil:
 		return s.inW
@@ -194,6 +211,8 @@ func (s *stdio) CloseStdin() {
 
 // Resize sets the terminal size.
 func (s *stdio) Resize(width, height uint16) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.pty == nil {
 		return
 	}
@@ -209,7 +228,24 @@ func (s *stdio) closeOutputs() {
 }
 
 func (s *stdio) closeAll() {
+	s.mu.Lock()
 	closeFiles(s.outR, s.outW, s.errR, s.errW, s.inR, s.inW, s.pty)
+	s.mu.Unlock()
+	s.readyOnce.Do(func() { close(s.ptyReady) })
+}
+
+// ptyStdin writes to the pty once the runtime has handed it over.
+type ptyStdin struct{ s *stdio }
+
+func (w ptyStdin) Write(p []byte) (int, error) {
+	<-w.s.ptyReady
+	w.s.mu.Lock()
+	pty := w.s.pty
+	w.s.mu.Unlock()
+	if pty == nil {
+		return 0, os.ErrClosed
+	}
+	return pty.Write(p)
 }
 
 func closeFiles(fs ...*os.File) {
