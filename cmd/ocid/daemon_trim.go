@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"path"
 	"log/slog"
+	"path"
 	"strings"
 	"time"
 
