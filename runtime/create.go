@@ -239,12 +239,14 @@ func memoryCgroups(path string) []string {
 	}
 }
 
+// writeJSON writes a file of the runroot (bundle, process specs):
+// atomically, not flushed (fsutil.WriteFileAtomicVolatile).
 func writeJSON(path string, v any) error {
 	raw, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(path, raw, 0o600)
+	return fsutil.WriteFileAtomicVolatile(path, raw, 0o600)
 }
 
 // idMapFor is the store's ID map for a container that joins an existing

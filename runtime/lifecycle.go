@@ -50,7 +50,7 @@ func (m *Manager) Start(ctx context.Context, ref string) error {
 	if err := h.Start(ctx, c.ID); err != nil {
 		return fmt.Errorf("starting container %s: %w", c.ID, err)
 	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(m.RunDir(c.ID), startedFile), []byte(now.Format(time.RFC3339Nano)), 0o600); err != nil {
+	if err := fsutil.WriteFileAtomicVolatile(filepath.Join(m.RunDir(c.ID), startedFile), []byte(now.Format(time.RFC3339Nano)), 0o600); err != nil {
 		return err
 	}
 	m.log.Debug("container started", "container", c.ID)

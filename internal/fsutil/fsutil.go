@@ -23,10 +23,29 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	})
 }
 
+// WriteFileAtomicVolatile writes data to path through a temporary file
+// renamed over path, without fsync: for state under the runroot, which
+// describes processes and mounts that do not survive a reboot. A process
+// killed at any point leaves the old file or the new one (rename is
+// atomic and the page cache outlives the process); only a power loss
+// could leave less, and after one the state is stale anyway. Where the
+// runroot is on a disk (no tmpfs /run), the flushes cost a few tenths of a
+// millisecond each, several times per container start.
+func WriteFileAtomicVolatile(path string, data []byte, perm os.FileMode) error {
+	return writeAtomic(path, perm, false, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
 // WriteAtomic writes path with write, through a temporary file in the
 // same directory that is fsynced and renamed over path: path is the old
 // file or the complete new one, never a part.
 func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
+	return writeAtomic(path, perm, true, write)
+}
+
+func writeAtomic(path string, perm os.FileMode, durable bool, write func(io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err
@@ -45,8 +64,10 @@ func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) err
 	if err := f.Chmod(perm); err != nil {
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return err
+	if durable {
+		if err := f.Sync(); err != nil {
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
@@ -55,6 +76,9 @@ func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) err
 		return err
 	}
 	ok = true
+	if !durable {
+		return nil
+	}
 	return SyncDir(filepath.Dir(path))
 }
 

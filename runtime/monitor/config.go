@@ -107,7 +107,7 @@ func writeExit(dir string, e *Exit) error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(filepath.Join(dir, ExitFile), raw, 0o600)
+	return fsutil.WriteFileAtomicVolatile(filepath.Join(dir, ExitFile), raw, 0o600)
 }
 
 // WriteConfig writes c as Dir/monitor.json.
@@ -116,7 +116,7 @@ func WriteConfig(c *Config) error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(filepath.Join(c.Dir, ConfigFile), raw, 0o600)
+	return fsutil.WriteFileAtomicVolatile(filepath.Join(c.Dir, ConfigFile), raw, 0o600)
 }
 
 // ReadConfig reads a monitor's configuration.

@@ -52,7 +52,7 @@ func (l *launch) start() error {
 		l.done <- l.exit
 		return err
 	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(l.m.cfg.Dir, StartedFile), []byte(started.Format(time.RFC3339Nano)), 0o600); err != nil {
+	if err := fsutil.WriteFileAtomicVolatile(filepath.Join(l.m.cfg.Dir, StartedFile), []byte(started.Format(time.RFC3339Nano)), 0o600); err != nil {
 		// The container runs; only its start time is lost.
 		l.m.log.Error("recording the start time", "error", err)
 	}
