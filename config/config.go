@@ -93,6 +93,10 @@ type Runtime struct {
 	CgroupManager string `toml:"cgroup_manager"`
 	// CgroupParent is the cgroupfs parent of containers.
 	CgroupParent string `toml:"cgroup_parent"`
+	// SeccompX32 is "auto" (the default seccomp profile lists x32 only
+	// where the kernel runs x32 programs) or "always" (as the profile
+	// has it, whatever the kernel).
+	SeccompX32 string `toml:"seccomp_x32"`
 	// MonitorPath is the ocid-monitor program (each container's monitor
 	// and each pod's pause process). Empty: ocid-monitor next to the ocid
 	// executable, else on PATH, else ocid itself.
@@ -179,6 +183,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("runtime.monitor_path %q must be an absolute path: %w", c.Runtime.MonitorPath, errdefs.ErrInvalidArgument)
 	case c.Runtime.CgroupManager != "cgroupfs" && c.Runtime.CgroupManager != "systemd":
 		return fmt.Errorf("runtime.cgroup_manager %q must be cgroupfs or systemd: %w", c.Runtime.CgroupManager, errdefs.ErrInvalidArgument)
+	case c.Runtime.SeccompX32 != "auto" && c.Runtime.SeccompX32 != "always":
+		return fmt.Errorf("runtime.seccomp_x32 %q must be auto or always: %w", c.Runtime.SeccompX32, errdefs.ErrInvalidArgument)
 	}
 	if err := c.NRI.validate(); err != nil {
 		return err

@@ -41,6 +41,7 @@ func TestLoad(t *testing.T) {
 		{"[runtime]\ncgroup_parnet = \"/x\"\n", "unknown key(s) runtime.cgroup_parnet"},
 		{"[runtime]\nmonitor_path = \"ocid-monitor\"\n", "must be an absolute path"},
 		{"[runtime]\ncgroup_manager = \"upstart\"\n", "cgroupfs or systemd"},
+		{"[runtime]\nseccomp_x32 = \"never\"\n", "runtime.seccomp_x32 \"never\" must be auto or always"},
 		{"[runtime]\ndefault_runtime = \"kata\"\n", "no [runtime.handlers.kata]"},
 		{"[image]\nparallel_copies = 0\n", "between 1 and 64"},
 		{"root = \"relative\"\n", "absolute path"},

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
-	digest "github.com/opencontainers/go-digest"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/ocid-project/ocid/errdefs"
@@ -88,21 +87,24 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	u.Add(func() { m.releaseName(name, id) })
 
 	var imgCfg *image.Config
-	var imageID digest.Digest
+	var img *store.Image
 	so := o.Spec
 	so.Terminal = o.Terminal
+	so.Seccomp.KeepX32 = so.Seccomp.KeepX32 || m.keepX32
 	if so.CgroupsPath == "" {
 		so.CgroupsPath = m.cgParent + "/" + id
 	}
-	var sp *specs.Spec
-	if o.Rootfs != "" {
-		so.Rootfs, so.ReadOnlyRootfs = o.Rootfs, true
-		if sp, err = spec.Generate(nil, so); err != nil {
-			return nil, err
-		}
-	} else {
-		img, err := m.store.Lookup(o.Image)
-		if err != nil {
+	c := &Container{
+		ID: id, Name: name, Image: o.Image, Handler: h.Name, Created: time.Now().UTC(),
+		LogPath: o.LogPath, Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce,
+		Labels: o.Labels, Annotations: o.Annotations, StopSignal: o.StopSignal, CgroupsPath: so.CgroupsPath,
+		Deferred: true,
+	}
+	if c.LogPath == "" {
+		c.LogPath = m.defaultLogPath(id)
+	}
+	if o.Rootfs == "" {
+		if img, err = m.store.Lookup(o.Image); err != nil {
 			return nil, err
 		}
 		cfgRaw, err := m.store.ImageBlob(img, img.ID)
@@ -112,74 +114,89 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 		if imgCfg, err = image.ParseConfig(cfgRaw); err != nil {
 			return nil, err
 		}
-		imageID = img.ID
-		// The spec is made against the checkout (users resolve from its
-		// /etc/passwd); the root path is set once the root is mounted.
-		so.Rootfs = m.store.CheckoutPath(img)
-		if sp, err = spec.Generate(imgCfg, so); err != nil {
-			return nil, err
+		c.ImageID = img.ID
+		if c.StopSignal == "" {
+			c.StopSignal = imgCfg.Config.StopSignal
 		}
-		// A read-only root is the checkout itself, bind-mounted read-only
-		// — unless the runtime must create mount points the image lacks:
-		// then it gets a private overlay (the runtime still makes it
-		// read-only inside the container).
-		needWritable := missingMountpoints(so.Rootfs, sp.Mounts)
-		if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
-			Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec) || needWritable,
-			Volatile: o.Ephemeral, IDMap: idMapFor(o.Spec.UserNS),
-		}); err != nil {
-			return nil, err
-		}
-		u.Add(func() { m.store.RemoveContainer(id) })
-		rootfs, err := m.store.Mount(id)
-		if err != nil {
-			return nil, err
-		}
-		sp.Root.Path = rootfs
 	}
+	// The record goes first: a crash from here on leaves a container a
+	// new process finds (in state unknown) and can remove, with whatever
+	// of its monitor, root and bundle was made.
+	t0 := time.Now()
+	if err := m.writeRecord(c); err != nil {
+		return nil, err
+	}
+	u.Add(func() { os.Remove(m.recordPath(id)) })
 	dir := m.RunDir(id)
 	if err := os.MkdirAll(filepath.Join(dir, "bundle"), 0o700); err != nil {
 		return nil, err
 	}
 	u.Add(func() { os.RemoveAll(dir) })
-	if err := writeJSON(filepath.Join(dir, "bundle", "config.json"), sp); err != nil {
-		return nil, err
-	}
-	stop := o.StopSignal
-	if stop == "" && imgCfg != nil {
-		stop = imgCfg.Config.StopSignal
-	}
-	c := &Container{
-		ID: id, Name: name, Image: o.Image, ImageID: imageID, Handler: h.Name, Created: time.Now().UTC(),
-		LogPath: o.LogPath, Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce,
-		Labels: o.Labels, Annotations: o.Annotations, StopSignal: stop, CgroupsPath: so.CgroupsPath,
-		Deferred: true,
-	}
-	// The record goes first: a crash from here on leaves a container a
-	// new process finds (in state unknown) and can remove.
-	if err := m.writeRecord(c); err != nil {
-		return nil, err
-	}
-	u.Add(func() { os.Remove(m.recordPath(id)) })
-	if c.LogPath == "" {
-		c.LogPath = m.defaultLogPath(id)
-		if err := m.writeRecord(c); err != nil {
-			return nil, err
-		}
-	}
 	if err := os.MkdirAll(filepath.Dir(c.LogPath), 0o755); err != nil {
 		return nil, err
 	}
-	mc := &monitor.Config{
+	// The monitor starts now and sets itself up (a process start, its
+	// pipes, log and sockets) while the root and the spec are made; it
+	// needs neither before Start.
+	mon, err := m.spawnMonitor(&monitor.Config{
 		ID: id, Runtime: *h, Bundle: filepath.Join(dir, "bundle"), Dir: dir, LogPath: c.LogPath,
 		Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce, CgroupPaths: memoryCgroups(so.CgroupsPath),
 		Deferred: c.Deferred,
-	}
-	if err := m.startMonitor(ctx, mc); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	m.log.Debug("container created", "container", id, "name", name, "image", imageID)
+	u.Add(mon.abort)
+	tSpawned := time.Now()
+	sp, err := m.makeRoot(id, name, o, so, img, imgCfg, u)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeJSON(filepath.Join(dir, "bundle", "config.json"), sp); err != nil {
+		return nil, err
+	}
+	tRoot := time.Now()
+	if err := mon.wait(ctx); err != nil {
+		return nil, err
+	}
+	m.log.Debug("container created", "container", id, "name", name, "image", c.ImageID,
+		"recordAndMonitorStart", tSpawned.Sub(t0), "rootAndSpec", tRoot.Sub(tSpawned), "monitorReady", time.Since(tRoot))
 	return m.status(c), nil
+}
+
+// makeRoot generates the container's spec and mounts its root: the
+// image's checkout through a container layer of the store, or a host
+// directory used read-only (o.Rootfs).
+func (m *Manager) makeRoot(id, name string, o CreateOptions, so spec.Options, img *store.Image, imgCfg *image.Config, u *undo.Stack) (*specs.Spec, error) {
+	if img == nil {
+		so.Rootfs, so.ReadOnlyRootfs = o.Rootfs, true
+		return spec.Generate(nil, so)
+	}
+	// The spec is made against the checkout (users resolve from its
+	// /etc/passwd); the root path is set once the root is mounted.
+	so.Rootfs = m.store.CheckoutPath(img)
+	sp, err := spec.Generate(imgCfg, so)
+	if err != nil {
+		return nil, err
+	}
+	// A read-only root is the checkout itself, bind-mounted read-only —
+	// unless the runtime must create mount points the image lacks: then
+	// it gets a private overlay (the runtime still makes it read-only
+	// inside the container).
+	needWritable := missingMountpoints(so.Rootfs, sp.Mounts)
+	if _, err := m.store.CreateContainer(id, img.ID.String(), store.ContainerOptions{
+		Name: name, ReadOnly: o.Spec.ReadOnlyRootfs, MayRemount: mayRemount(o.Spec) || needWritable,
+		Volatile: o.Ephemeral, IDMap: idMapFor(o.Spec.UserNS),
+	}); err != nil {
+		return nil, err
+	}
+	u.Add(func() { m.store.RemoveContainer(id) })
+	rootfs, err := m.store.Mount(id)
+	if err != nil {
+		return nil, err
+	}
+	sp.Root.Path = rootfs
+	return sp, nil
 }
 
 // missingMountpoints reports whether a mount's destination is missing

@@ -138,3 +138,24 @@ func TestUpdateBeforeStartAndStartTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A create that fails after its monitor was started (here: a user the
+// image does not have) takes the monitor down with everything else.
+func TestCreateFailureLeavesNothing(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.rt.Create(context.Background(), runtime.CreateOptions{Image: "busybox:test", Spec: spec.Options{Args: []string{"true"}, User: "nosuchuser"}})
+	if err == nil || !strings.Contains(err.Error(), "nosuchuser") {
+		t.Fatalf("create with an unknown user: %v", err)
+	}
+	if list, err := e.rt.List(); err != nil || len(list) != 0 {
+		t.Fatalf("containers after a failed create: %v, %v", list, err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(e.dir, "run", "runtime")); len(entries) > 0 {
+		var names []string
+		for _, d := range entries {
+			names = append(names, d.Name())
+		}
+		t.Fatalf("run directories left: %v", names)
+	}
+	// e.cleanup checks that no monitor process is left.
+}

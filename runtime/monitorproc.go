@@ -14,25 +14,38 @@ import (
 	"github.com/ocid-project/ocid/runtime/monitor"
 )
 
-// monitorStartTimeout bounds creating a container (image mounts, the
-// runtime's create).
+// monitorStartTimeout bounds a monitor's set-up (and a deferred
+// container's start: the runtime's create and start).
 const monitorStartTimeout = 2 * time.Minute
 
-// startMonitor starts the container's monitor in its own session and
-// waits until it reports the container created (or why not).
-func (m *Manager) startMonitor(ctx context.Context, cfg *monitor.Config) error {
+// pendingMonitor is a monitor started and not yet heard from.
+type pendingMonitor struct {
+	id, dir string
+	cmd     *exec.Cmd
+	ready   chan readyResult
+	syncR   *os.File
+}
+
+type readyResult struct {
+	r   monitor.Ready
+	err error
+}
+
+// spawnMonitor starts the container's monitor in its own session; wait
+// hears whether it is set up (or why not).
+func (m *Manager) spawnMonitor(cfg *monitor.Config) (*pendingMonitor, error) {
 	if err := monitor.WriteConfig(cfg); err != nil {
-		return err
+		return nil, err
 	}
 	syncR, syncW, err := os.Pipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer syncR.Close()
+	defer syncW.Close()
 	logf, err := os.OpenFile(filepath.Join(cfg.Dir, "monitor.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		syncW.Close()
-		return err
+		syncR.Close()
+		return nil, err
 	}
 	defer logf.Close()
 	args := append(append([]string{}, m.monitor[1:]...), filepath.Join(cfg.Dir, monitor.ConfigFile))
@@ -43,39 +56,48 @@ func (m *Manager) startMonitor(ctx context.Context, cfg *monitor.Config) error {
 	// Its own session: no terminal signals, and it outlives this process.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		syncW.Close()
-		return fmt.Errorf("starting the monitor of %s: %w", cfg.ID, err)
+		syncR.Close()
+		return nil, fmt.Errorf("starting the monitor of %s: %w", cfg.ID, err)
 	}
-	syncW.Close()
 	// Reap the monitor when it ends while this process lives; if this
 	// process dies first, init adopts it.
 	reapLater(cmd)
-
-	type result struct {
-		r   monitor.Ready
-		err error
-	}
-	ch := make(chan result, 1)
+	p := &pendingMonitor{id: cfg.ID, dir: cfg.Dir, cmd: cmd, ready: make(chan readyResult, 1), syncR: syncR}
 	go func() {
+		defer syncR.Close()
 		var r monitor.Ready
 		err := json.NewDecoder(syncR).Decode(&r)
-		ch <- result{r, err}
+		p.ready <- readyResult{r, err}
 	}()
+	return p, nil
+}
+
+// wait blocks until the monitor reports (see monitorStartTimeout).
+func (p *pendingMonitor) wait(ctx context.Context) error {
 	select {
-	case res := <-ch:
+	case res := <-p.ready:
+		p.ready <- res // for abort
 		if res.err != nil {
-			return fmt.Errorf("the monitor of %s died before reporting: %w%s", cfg.ID, res.err, monitorLogTail(cfg.Dir))
+			return fmt.Errorf("the monitor of %s died before reporting: %w%s", p.id, res.err, monitorLogTail(p.dir))
 		}
 		if res.r.Error != "" {
-			return fmt.Errorf("creating container %s: %s", cfg.ID, res.r.Error)
+			return fmt.Errorf("creating container %s: %s", p.id, res.r.Error)
 		}
 		return nil
 	case <-time.After(monitorStartTimeout):
-		cmd.Process.Kill()
-		return fmt.Errorf("creating container %s: timed out after %v", cfg.ID, monitorStartTimeout)
+		return fmt.Errorf("creating container %s: timed out after %v", p.id, monitorStartTimeout)
 	case <-ctx.Done():
-		cmd.Process.Kill()
-		return errors.Join(fmt.Errorf("creating container %s", cfg.ID), ctx.Err())
+		return errors.Join(fmt.Errorf("creating container %s", p.id), ctx.Err())
+	}
+}
+
+// abort ends a monitor whose container is being undone: killed, and
+// waited for, so that its files can go.
+func (p *pendingMonitor) abort() {
+	p.cmd.Process.Kill()
+	select {
+	case <-p.ready: // it reported, or its end closed the sync pipe
+	case <-time.After(10 * time.Second):
 	}
 }
 

@@ -45,7 +45,10 @@ type Options struct {
 	MonitorCommand []string
 	// CgroupParent is the cgroupfs parent of containers ("/ocid").
 	CgroupParent string
-	Log          *slog.Logger
+	// SeccompKeepX32 keeps x32 in the default seccomp profile on kernels
+	// that cannot run x32 programs (spec.Seccomp.KeepX32).
+	SeccompKeepX32 bool
+	Log            *slog.Logger
 }
 
 // Manager runs containers.
@@ -57,6 +60,7 @@ type Manager struct {
 	def      string
 	monitor  []string
 	cgParent string
+	keepX32  bool
 	log      *slog.Logger
 }
 
@@ -71,7 +75,7 @@ func New(o Options) (*Manager, error) {
 	}
 	m := &Manager{
 		store: o.Store, root: filepath.Join(o.Root, "runtime"), runroot: filepath.Join(o.RunRoot, "runtime"),
-		handlers: map[string]*oci.Runtime{}, def: o.DefaultHandler, monitor: o.MonitorCommand, cgParent: o.CgroupParent, log: log,
+		handlers: map[string]*oci.Runtime{}, def: o.DefaultHandler, monitor: o.MonitorCommand, cgParent: o.CgroupParent, keepX32: o.SeccompKeepX32, log: log,
 	}
 	if m.cgParent == "" {
 		m.cgParent = "/ocid"

@@ -28,7 +28,7 @@ func (a *app) runtime() (*runtime.Manager, error) {
 	rt, err := runtime.New(runtime.Options{
 		Store: st, Root: a.cfg.Root, RunRoot: a.cfg.RunRoot, MonitorCommand: monitor,
 		Handlers: handlers, DefaultHandler: a.cfg.Runtime.DefaultRuntime,
-		CgroupParent: a.cfg.Runtime.CgroupParent, Log: a.log,
+		CgroupParent: a.cfg.Runtime.CgroupParent, SeccompKeepX32: a.cfg.Runtime.SeccompX32 == "always", Log: a.log,
 	})
 	if err != nil {
 		return nil, err

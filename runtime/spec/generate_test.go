@@ -137,8 +137,31 @@ func TestGenerateDefaults(t *testing.T) {
 	if sc == nil || sc.DefaultAction != specs.ActErrno || len(sc.Syscalls) == 0 {
 		t.Fatalf("seccomp %+v, want the default profile", sc)
 	}
-	if runtime.GOARCH == "amd64" && !reflect.DeepEqual(sc.Architectures, []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32}) {
-		t.Errorf("seccomp architectures %q", sc.Architectures)
+	if runtime.GOARCH == "amd64" {
+		want := []specs.Arch{specs.ArchX86_64, specs.ArchX86}
+		if kernelRunsX32() {
+			want = append(want, specs.ArchX32)
+		}
+		if !reflect.DeepEqual(sc.Architectures, want) {
+			t.Errorf("seccomp architectures %q, want %q (kernel runs x32: %v)", sc.Architectures, want, kernelRunsX32())
+		}
+	}
+}
+
+func TestRunnableArchitectures(t *testing.T) {
+	all := []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32}
+	if got := runnableArchitectures(all, true); !reflect.DeepEqual(got, all) {
+		t.Errorf("with x32: %q", got)
+	}
+	if got := runnableArchitectures(all, false); !reflect.DeepEqual(got, []specs.Arch{specs.ArchX86_64, specs.ArchX86}) {
+		t.Errorf("without x32: %q", got)
+	}
+	if &all[0] == &runnableArchitectures(all, false)[0] {
+		t.Error("the profile's own slice was changed")
+	}
+	arm := []specs.Arch{specs.ArchAARCH64, specs.ArchARM}
+	if got := runnableArchitectures(arm, false); !reflect.DeepEqual(got, arm) {
+		t.Errorf("arm64: %q", got)
 	}
 }
 
@@ -612,5 +635,20 @@ func TestGenerateDoesNotAlias(t *testing.T) {
 	}
 	if *b.Linux.Resources.Devices[1].Major == 99 || b.Process.Capabilities.Effective[0] == "changed" || b.Process.Capabilities.Bounding[0] == "changed" {
 		t.Error("two specs share memory")
+	}
+}
+
+// KeepX32 keeps the profile's x32 whatever the kernel.
+func TestSeccompKeepX32(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skipf("x32 is an x86-64 ABI; GOARCH is %s", runtime.GOARCH)
+	}
+	o := Options{Rootfs: t.TempDir(), Args: []string{"true"}, Seccomp: Seccomp{Kind: SeccompRuntimeDefault, KeepX32: true}}
+	s, err := Generate(nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Linux.Seccomp.Architectures; !reflect.DeepEqual(got, []specs.Arch{specs.ArchX86_64, specs.ArchX86, specs.ArchX32}) {
+		t.Fatalf("architectures %q", got)
 	}
 }

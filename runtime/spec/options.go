@@ -114,6 +114,9 @@ type Seccomp struct {
 	// LocalhostPath is the absolute host path of the profile, for
 	// SeccompLocalhost.
 	LocalhostPath string
+	// KeepX32 keeps x32 in the default profile's architectures even when
+	// the kernel cannot run x32 programs (see runnableArchitectures).
+	KeepX32 bool
 }
 
 // MountType is the kind of a Mount.
