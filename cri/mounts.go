@@ -90,7 +90,13 @@ func (s *Server) imageVolume(p *sandbox, c *container, m *runtimeapi.Mount, u *u
 	if err := os.MkdirAll(dir, 0o711); err != nil {
 		return spec.Mount{}, err
 	}
-	mp, err := s.st.MountImage(img.ID.String(), dir)
+	mount := s.st.MountImage
+	if p.UserNS != "" {
+		// As the pod's root filesystem: the image's root-owned files are
+		// the pod's root's, not the overflow IDs.
+		mount = func(ref, dir string) (string, error) { return s.st.MountImageIDMapped(ref, dir, p.UserNS) }
+	}
+	mp, err := mount(img.ID.String(), dir)
 	if err != nil {
 		return spec.Mount{}, fmt.Errorf("image volume %s: %w", m.ContainerPath, err)
 	}
@@ -109,5 +115,8 @@ func (s *Server) imageVolume(p *sandbox, c *container, m *runtimeapi.Mount, u *u
 		}
 	}
 	m.Image.ImageRef = img.ID.String()
-	return spec.Mount{Type: spec.MountBind, Source: src, Destination: m.ContainerPath, ReadOnly: true}, nil
+	// nosuid and nodev as the store's mount of it: a user namespace's root
+	// may not drop them in its remount, and no image file should gain
+	// privileges through a volume.
+	return spec.Mount{Type: spec.MountBind, Source: src, Destination: m.ContainerPath, ReadOnly: true, Options: []string{"nosuid", "nodev"}}, nil
 }

@@ -183,7 +183,7 @@ func (s *Store) Mount(id string) (string, error) {
 			return "", err
 		}
 		if !c.Overlay {
-			return target, bindIDMapped(lower, target, c.IDMap.Userns)
+			return target, bindIDMapped(lower, target, c.IDMap.Userns, 0)
 		}
 		// The overlay's lower layer is an ID-mapped view of the checkout.
 		mapped := filepath.Join(s.runroot, "containers", id, "lower")
@@ -193,7 +193,7 @@ func (s *Store) Mount(id string) (string, error) {
 			if err := os.MkdirAll(mapped, 0o700); err != nil {
 				return "", err
 			}
-			if err := bindIDMapped(lower, mapped, c.IDMap.Userns); err != nil {
+			if err := bindIDMapped(lower, mapped, c.IDMap.Userns, 0); err != nil {
 				return "", err
 			}
 		}

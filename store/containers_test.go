@@ -208,6 +208,43 @@ func mountOptions(t *testing.T, path string) string {
 	return ""
 }
 
+// An image mounted ID-mapped (an image volume of a user-namespaced pod)
+// shows the image's root-owned files as the namespace's root's, read-only,
+// nosuid and nodev, and unmounts like any image mount.
+func TestImageMountIDMapped(t *testing.T) {
+	ts := newStore(t)
+	ts.pull(fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip), "test/bb:1")
+	userns := fixtures.UserNamespace(t, 100000, 65536)
+	if _, err := ts.s.MountImageIDMapped("test/bb:1", "", userns); !errors.Is(err, errdefs.ErrInvalidArgument) {
+		t.Fatalf("no mount point: %v", err)
+	}
+	dir := filepath.Join(t.TempDir(), "vol")
+	mp, err := ts.s.MountImageIDMapped("test/bb:1", dir, userns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.s.UnmountImage(mp)
+	var st unix.Stat_t
+	if err := unix.Stat(filepath.Join(mp, "bin/busybox"), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Uid != 100000 || st.Gid != 100000 {
+		t.Fatalf("bin/busybox is owned by %d:%d through the mapped mount, want 100000:100000", st.Uid, st.Gid)
+	}
+	if err := os.WriteFile(filepath.Join(mp, "x"), nil, 0o644); !errors.Is(err, unix.EROFS) {
+		t.Fatalf("mapped image mount is writable: %v", err)
+	}
+	if opts := mountOptions(t, mp); !strings.Contains(opts, "nosuid") || !strings.Contains(opts, "nodev") || !strings.Contains(opts, "idmapped") {
+		t.Fatalf("mount options: %s", opts)
+	}
+	if err := ts.s.UnmountImage(mp); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := mountinfo.Mounted(mp); m {
+		t.Fatal("still mounted")
+	}
+}
+
 func TestImageMount(t *testing.T) {
 	ts := newStore(t)
 	ts.pull(fixtures.BusyboxImage(t, fixtures.OCI, fixtures.Gzip), "test/bb:1")

@@ -78,8 +78,8 @@ func (m *IDMap) chownToRoot(path string) error {
 
 // bindIDMapped mounts src at dst read-only and ID-mapped through the user
 // namespace file userns (kernel 5.12+; overlayfs takes such a mount as a
-// lower layer from 5.19).
-func bindIDMapped(src, dst, userns string) error {
+// lower layer from 5.19), with the MOUNT_ATTR_* flags in extra too.
+func bindIDMapped(src, dst, userns string, extra uint64) error {
 	ns, err := os.Open(userns)
 	if err != nil {
 		return fmt.Errorf("ID-mapped mount: %w", err)
@@ -90,7 +90,7 @@ func bindIDMapped(src, dst, userns string) error {
 		return fmt.Errorf("ID-mapped mount: cloning %s: %w", src, err)
 	}
 	defer unix.Close(tree)
-	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP | unix.MOUNT_ATTR_RDONLY, Userns_fd: uint64(ns.Fd())}
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_IDMAP | unix.MOUNT_ATTR_RDONLY | extra, Userns_fd: uint64(ns.Fd())}
 	if err := unix.MountSetattr(tree, "", unix.AT_EMPTY_PATH, &attr); err != nil {
 		return fmt.Errorf("ID-mapped mount of %s (does its file system support ID-mapped mounts?): %w", src, err)
 	}
@@ -113,7 +113,7 @@ func (s *Store) ProbeIDMap(userns string) error {
 	if err := os.MkdirAll(src, 0o700); err != nil {
 		return err
 	}
-	if err := bindIDMapped(src, dir, userns); err != nil {
+	if err := bindIDMapped(src, dir, userns, 0); err != nil {
 		return err
 	}
 	return unix.Unmount(dir, unix.MNT_DETACH)

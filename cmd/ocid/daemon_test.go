@@ -321,3 +321,51 @@ func TestPauseIsConfined(t *testing.T) {
 		}
 	}
 }
+
+// An image volume of a pod in a user namespace is ID-mapped like the pod's
+// root: the image's root-owned files are the pod root's, not nobody's.
+func TestUserNamespacedPodImageVolume(t *testing.T) {
+	e := newDaemonEnv(t)
+	// The pod's root must traverse to its own directories, as it can
+	// under /run and /var/lib (t.TempDir makes 0700 directories).
+	for d := e.dir; d != "/tmp" && d != "/"; d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	ids := []*runtimeapi.IDMapping{{ContainerId: 0, HostId: 200000, Length: 65536}}
+	cfg := podConfig("userns-vol")
+	cfg.Linux.SecurityContext.NamespaceOptions.UsernsOptions = &runtimeapi.UserNamespace{Mode: runtimeapi.NamespaceMode_POD, Uids: ids, Gids: ids}
+	r, err := e.rs.RunPodSandbox(ctx, &runtimeapi.RunPodSandboxRequest{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
+		PodSandboxId: r.PodSandboxId, SandboxConfig: cfg,
+		Config: &runtimeapi.ContainerConfig{
+			Metadata: &runtimeapi.ContainerMetadata{Name: "c"}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"},
+			Command: []string{"sleep", "60"},
+			Mounts:  []*runtimeapi.Mount{{ContainerPath: "/vol", Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Readonly: true}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: cr.ContainerId}); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: cr.ContainerId, Timeout: 10,
+		Cmd: []string{"stat", "-c", "%u:%g", "/bin/busybox", "/vol/bin/busybox"}})
+	if err != nil || ex.ExitCode != 0 {
+		t.Fatalf("stat in the container: %v %v %s", err, ex.GetExitCode(), ex.GetStderr())
+	}
+	if got := strings.Fields(string(ex.Stdout)); len(got) != 2 || got[0] != "0:0" || got[1] != "0:0" {
+		t.Fatalf("owners of the root's and the image volume's busybox: %q, want 0:0 for both", got)
+	}
+	ex, err = e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: cr.ContainerId, Timeout: 10,
+		Cmd: []string{"cat", "/proc/self/uid_map"}})
+	if err != nil || !strings.Contains(string(ex.GetStdout()), "200000") {
+		t.Fatalf("the container is not in the pod's user namespace: %v %q", err, ex.GetStdout())
+	}
+}
