@@ -18,7 +18,7 @@
 #     containerd-shim-runc-v2; median and max per monitor, total PSS.
 #   3 Where it goes: `strace -f --seccomp-bpf` of PROFILE_RUNS (default 10)
 #     `ocid container run --rm` runs, cut into phases at the execs of the
-#     monitor and of runc create/start/delete; fixed costs (`ocid --version`,
+#     monitor and of runc run/delete; fixed costs (`ocid --version`,
 #     `ocid container ps`, `runc --version`); the monitor's memory by mapping
 #     and its package-init allocations (GODEBUG=inittrace=1); monitors with
 #     GOMAXPROCS=1 and with GOMEMLIMIT=1MiB; one monitor's GODEBUG=gctrace=1;
@@ -564,15 +564,13 @@ phases() {
 	function where(line) { return index(line, "<" tmpfs) ? "tmpfs" : "disk" }
 	NR == 1 { main = $1; t0 = $2 + 0 }
 	/ execve\(/ && (/ = 0 </ || /<unfinished/) {
-		if ($0 ~ /"monitor"/ && !mon) mon = $2 + 0
-		else if ($0 ~ /runc", .*"create"/ && !c0) { c0 = $2 + 0; cpid = $1 }
-		else if ($0 ~ /runc", .*"start"/ && !s0) { s0 = $2 + 0; spid = $1 }
+		if ($0 ~ /ocid-monitor"|"monitor"/ && !mon) mon = $2 + 0
+		else if ($0 ~ /runc", .*"run"/ && !r0) { r0 = $2 + 0; rpid = $1 }
 		else if ($0 ~ /runc", .*"delete"/ && !d0) { d0 = $2 + 0; dpid = $1 }
 		else if ($0 ~ /execve\("\/bin\/true"/ && !tr0) { tr0 = $2 + 0; trpid = $1 }
 	}
 	/\+\+\+ exited/ {
-		if ($1 == cpid && !c1) c1 = $2 + 0
-		if ($1 == spid && !s1) s1 = $2 + 0
+		if ($1 == rpid && !r1) r1 = $2 + 0
 		if ($1 == dpid && !d1) d1 = $2 + 0
 		if ($1 == trpid && !tr1) tr1 = $2 + 0
 		if ($1 == main) end = $2 + 0
@@ -588,11 +586,9 @@ phases() {
 	}
 	END {
 		printf "cli\t%.4f\n", mon - t0
-		printf "monitor\t%.4f\n", c0 - mon
-		printf "create\t%.4f\n", c1 - c0
-		printf "tostart\t%.4f\n", s0 - c1
-		printf "run\t%.4f\n", tr1 - s0
-		printf "startproc\t%.4f\n", s1 - s0
+		printf "monitor\t%.4f\n", r0 - mon
+		printf "run\t%.4f\n", tr1 - r0
+		printf "runproc\t%.4f\n", r1 - r0
 		printf "todelete\t%.4f\n", d0 - tr1
 		printf "delete\t%.4f\n", d1 - d0
 		printf "after\t%.4f\n", end - d1
@@ -646,7 +642,7 @@ if want 3; then
 		WR[total]="${WR[total]:-} $(elapsed "$t0" "$t1")"
 		WR[runc]="${WR[runc]:-} $(awk '{ s += $3 - $2 } END { printf "%.4f", s }' "$WORK/runc-times")"
 		WR[calls]="${WR[calls]:-} $(awk '{ printf "%s%s", sep, $1; sep = "," }' "$WORK/runc-times")"
-		for sub in create start delete; do
+		for sub in run delete; do
 			WR[$sub]="${WR[$sub]:-} $(awk -v s="$sub" '$1 == s { d += $3 - $2 } END { printf "%.4f", d }' "$WORK/runc-times")"
 		done
 	done
@@ -808,24 +804,22 @@ if want 3; then
 	echo "strace -f --seccomp-bpf -y -s 64 -ttt -T -e trace=execve,umount2,fsync,fdatasync,syncfs of $PRUNS runs of"
 	echo "ocid container run --rm busybox:bench true, cut at the execs (medians, ms; tracing adds a little):"
 	echo
-	echo "| phase (the first nine add up to the total) | median (ms) | min | max |"
+	echo "| phase (the first six add up to the total) | median (ms) | min | max |"
 	echo "|---|---:|---:|---:|"
 	declare -A PNAME=(
-		[cli]="ocid CLI start → monitor exec (config, store, image, overlay mount, spec, records)"
-		[monitor]="monitor exec → runc create exec"
-		[create]="runc create"
-		[tostart]="create done → runc start exec (monitor reports, CLI runs start)"
-		[run]="runc start exec → true exits"
+		[cli]="ocid CLI start → monitor exec (config, store, image, record)"
+		[monitor]="monitor exec → runc run exec (overlay mount, spec; monitor reports, CLI attaches and starts)"
+		[run]="runc run exec → true exits"
 		[todelete]="true exits → runc delete exec (exit noticed, recorded)"
 		[delete]="runc delete"
 		[after]="delete done → ocid exits (umount, removal)"
 		[total]="total (traced)"
-		[startproc]="the runc start process alone"
+		[runproc]="the runc run --detach process alone (create and start)"
 		[umount]="umount2 of the rootfs"
 		[syncdisk]="fsync/fdatasync on disk (time in the calls)"
 		[synctmpfs]="fsync on the tmpfs runroot"
 	)
-	for k in cli monitor create tostart run todelete delete after total startproc umount syncdisk synctmpfs; do
+	for k in cli monitor run todelete delete after total runproc umount syncdisk synctmpfs; do
 		# shellcheck disable=SC2086
 		read -r m _ lo hi < <(stats ${PH[$k]})
 		echo "| ${PNAME[$k]} | $(ms "$m") | $(ms "$lo") | $(ms "$hi") |"
@@ -839,7 +833,7 @@ if want 3; then
 	echo
 	echo "| | median (ms) | min | max |"
 	echo "|---|---:|---:|---:|"
-	for k in total runc create start delete; do
+	for k in total runc run delete; do
 		# shellcheck disable=SC2086
 		read -r m _ lo hi < <(stats ${WR[$k]})
 		case $k in
