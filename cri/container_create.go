@@ -111,7 +111,7 @@ func (s *Server) specOptions(p *sandbox, cfg *runtimeapi.ContainerConfig, c *con
 		Command: cfg.Command, Args: cfg.Args, WorkingDir: cfg.WorkingDir,
 		ReadOnlyRootfs: sc.GetReadonlyRootfs(), Privileged: sc.GetPrivileged(),
 		NoNewPrivileges: sc.GetNoNewPrivs(), Sysctls: p.Sysctls,
-		CgroupsPath: s.cgroupParent(p) + "/" + c.ID,
+		CgroupsPath: s.cgroupsPath(p, c.ID),
 		Annotations: cfg.Annotations,
 	}
 	if !p.hostNetwork() {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocid-project/ocid/cri/network"
 	"github.com/ocid-project/ocid/cri/pinns"
+	"github.com/ocid-project/ocid/internal/cgpath"
 	"github.com/ocid-project/ocid/internal/crashpoint"
 	"github.com/ocid-project/ocid/internal/undo"
 	"github.com/ocid-project/ocid/runtime"
@@ -39,6 +40,9 @@ func (s *Server) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandbo
 		return nil, toStatus(err)
 	}
 	if err := s.validatePodUserns(cfg); err != nil {
+		return nil, toStatus(err)
+	}
+	if err := checkCgroupParent(s.rt.SystemdCgroup(), cfg.GetLinux().GetCgroupParent()); err != nil {
 		return nil, toStatus(err)
 	}
 	unlock := s.creating.lock("pod/" + podName(md))
@@ -175,6 +179,38 @@ func (s *Server) cgroupParent(p *sandbox) string {
 		return p.CgroupPar
 	}
 	return s.rt.CgroupParent()
+}
+
+// cgroupsPath is where a pod's container (or pause) named name goes: below
+// the pod's cgroup parent, in the cgroup driver's form.
+func (s *Server) cgroupsPath(p *sandbox, name string) string {
+	return cgroupsPathFor(s.rt.SystemdCgroup(), s.cgroupParent(p), name)
+}
+
+// cgroupsPathFor is "parent/name" for cgroupfs and "parent:ocid:name" for
+// systemd: the transient unit ocid-name.scope in the parent slice, as
+// containerd ("cri-containerd") and CRI-O ("crio") name theirs.
+func cgroupsPathFor(systemd bool, parent, name string) string {
+	if systemd {
+		return cgpath.Systemd(parent, "ocid", name)
+	}
+	return parent + "/" + name
+}
+
+// checkCgroupParent refuses a pod cgroup parent the cgroup driver cannot
+// use: the kubelet's cgroup driver must match ocid's.
+func checkCgroupParent(systemd bool, parent string) error {
+	switch {
+	case parent == "":
+		return nil
+	case systemd:
+		if _, err := cgpath.ExpandSlice(parent); err != nil {
+			return fmt.Errorf("cgroup parent %q: the systemd cgroup driver takes a slice name (name.slice; is the kubelet's cgroup driver cgroupfs?): %w", parent, errInvalid)
+		}
+	case !strings.HasPrefix(parent, "/") || cgpath.IsSystemd(parent):
+		return fmt.Errorf("cgroup parent %q: the cgroupfs driver takes an absolute path (is the kubelet's cgroup driver systemd?): %w", parent, errInvalid)
+	}
+	return nil
 }
 
 // StopPodSandbox stops the pod's containers and releases its network

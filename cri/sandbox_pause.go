@@ -102,7 +102,7 @@ func (s *Server) startPause(ctx context.Context, p *sandbox, u *undo.Stack) (id 
 
 // pauseCgroupsPath is the cgroup of a pod's pause process.
 func (s *Server) pauseCgroupsPath(p *sandbox) string {
-	return s.cgroupParent(p) + "/pause-" + p.ID[:12]
+	return s.cgroupsPath(p, "pause-"+p.ID[:12])
 }
 
 // pauseName is the runtime's name of a pod's pause container: a crash

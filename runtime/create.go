@@ -15,6 +15,7 @@ import (
 
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/image"
+	"github.com/ocid-project/ocid/internal/cgpath"
 	"github.com/ocid-project/ocid/internal/fsutil"
 	"github.com/ocid-project/ocid/internal/ident"
 	"github.com/ocid-project/ocid/internal/undo"
@@ -93,6 +94,9 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	so.Seccomp.KeepX32 = so.Seccomp.KeepX32 || m.keepX32
 	if so.CgroupsPath == "" {
 		so.CgroupsPath = m.cgParent + "/" + id
+		if m.SystemdCgroup() {
+			so.CgroupsPath = cgpath.Systemd(m.cgParent, "ocid", id)
+		}
 	}
 	c := &Container{
 		ID: id, Name: name, Image: o.Image, Handler: h.Name, Created: time.Now().UTC(),
@@ -245,8 +249,9 @@ func mayRemount(o spec.Options) bool {
 
 // memoryCgroups are where a cgroupfs container's memory controller
 // lives on a v1, hybrid or v2 host.
-func memoryCgroups(path string) []string {
-	if strings.Contains(path, ":") { // systemd "slice:prefix:name"
+func memoryCgroups(p string) []string {
+	path, err := cgpath.FS(p) // a systemd triple's directory, or p itself
+	if err != nil {
 		return nil
 	}
 	return []string{

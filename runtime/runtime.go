@@ -21,6 +21,7 @@ import (
 	"sort"
 
 	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/internal/cgpath"
 	"github.com/ocid-project/ocid/runtime/oci"
 	"github.com/ocid-project/ocid/store"
 )
@@ -97,6 +98,15 @@ func New(o Options) (*Manager, error) {
 	}
 	if _, ok := m.handlers[m.def]; !ok {
 		return nil, fmt.Errorf("runtime: default handler %q is not configured: %w", m.def, errdefs.ErrInvalidArgument)
+	}
+	if m.SystemdCgroup() {
+		// The cgroupfs default means its slice; anything else must be one.
+		if m.cgParent == "/ocid" {
+			m.cgParent = "ocid.slice"
+		}
+		if _, err := cgpath.ExpandSlice(m.cgParent); err != nil {
+			return nil, fmt.Errorf("runtime: cgroup parent with the systemd cgroup driver: %w: %w", err, errdefs.ErrInvalidArgument)
+		}
 	}
 	if len(m.monitor) == 0 {
 		self, err := os.Executable()

@@ -8,8 +8,9 @@
 // mount per controller (/sys/fs/cgroup/memory/PATH, ...), with per-cgroup
 // pressure taken from the cgroup2 mount at /sys/fs/cgroup/unified when the
 // host is hybrid. Cgroup paths are cgroupfs paths ("/ocid/<id>"), the same
-// under every v1 controller; systemd-driver names ("slice:prefix:name") are
-// not understood.
+// under every v1 controller, or systemd-driver names ("slice:prefix:name",
+// or a slice), read where runc's systemd driver puts them
+// (internal/cgpath).
 //
 // Units: Stats holds nanoseconds and bytes. In metrics, *_seconds_total
 // counters and Unix times are whole seconds, truncated, because the CRI

@@ -72,9 +72,11 @@ func Default() (Hierarchy, error) { return defaultHierarchy() }
 // dir is where the files of a cgroup live: controller names a v1
 // controller mount and is ignored on v2. cgroupPath is relative to the
 // hierarchy root whether or not it starts with "/"; cleaning it as an
-// absolute path first keeps ".." from climbing out of the root.
+// absolute path first keeps ".." from climbing out of the root. A systemd
+// driver's name (slice:prefix:name, or a slice) is the directory runc's
+// systemd driver makes (internal/cgpath).
 func (h Hierarchy) dir(controller, cgroupPath string) string {
-	clean := filepath.Clean("/" + cgroupPath)
+	clean := cgroupDir(cgroupPath)
 	if h.V2 {
 		return filepath.Join(h.Root, clean)
 	}

@@ -10,6 +10,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/internal/cgpath"
 )
 
 // Input is what the runtime knows about one container.
@@ -263,6 +264,15 @@ func limitValue(v uint64) uint64 {
 func cgroupID(cgroupPath string) string {
 	if cgroupPath == "" {
 		return ""
+	}
+	return cgroupDir(cgroupPath)
+}
+
+// cgroupDir is a cgroups path as a directory below a hierarchy's root;
+// a malformed systemd name is read as a plain path (and not found).
+func cgroupDir(cgroupPath string) string {
+	if d, err := cgpath.FS(cgroupPath); err == nil {
+		return d
 	}
 	return filepath.Clean("/" + cgroupPath)
 }

@@ -192,3 +192,24 @@ func TestDotDotStaysInRoot(t *testing.T) {
 		t.Errorf("dir = %q", got)
 	}
 }
+
+// Systemd driver names are read where runc's systemd driver puts the
+// cgroup, and labelled with that directory.
+func TestSystemdNames(t *testing.T) {
+	h := Hierarchy{Root: "/sys/fs/cgroup"}
+	const want = "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/ocid-abc.scope"
+	if got := h.dir("memory", "kubepods-besteffort-pod1.slice:ocid:abc"); got != "/sys/fs/cgroup/memory"+want {
+		t.Errorf("dir = %q", got)
+	}
+	if got := cgroupID("kubepods-besteffort-pod1.slice:ocid:abc"); got != want {
+		t.Errorf("id label = %q", got)
+	}
+	h.V2 = true
+	if got := h.dir("", "kubepods-besteffort-pod1.slice"); got != "/sys/fs/cgroup/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice" {
+		t.Errorf("pod slice dir = %q", got)
+	}
+	// A malformed name is a plain path, kept inside the root.
+	if got := h.dir("", "../a--b.slice:x:y"); got != "/sys/fs/cgroup/a--b.slice:x:y" {
+		t.Errorf("malformed name dir = %q", got)
+	}
+}
