@@ -174,6 +174,58 @@ func TestDaemonSurvivesKill(t *testing.T) {
 	e.assertNothingLeft()
 }
 
+// A container created but not started when the daemon is killed is
+// still CREATED for the next daemon (its monitor waits), which starts it;
+// one whose start fails is EXITED with StartError and runc's reason.
+func TestCreatedContainerSurvivesKill(t *testing.T) {
+	e := newDaemonEnv(t)
+	ctx := context.Background()
+	pod := e.runPod("created")
+	create := func(name string, cmd ...string) string {
+		r, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
+			PodSandboxId: pod, SandboxConfig: podConfig("created"),
+			Config: &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: name}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Command: cmd},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.ContainerId
+	}
+	good := create("good", "sleep", "1000")
+	bad := create("bad", "/no/such/program")
+	e.killDaemon()
+	e.startDaemon()
+	for _, id := range []string{good, bad} {
+		st, err := e.rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: id})
+		if err != nil || st.Status.State != runtimeapi.ContainerState_CONTAINER_CREATED {
+			t.Fatalf("after restart, before start: %v %v", st, err)
+		}
+	}
+	if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: good}); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: good, Cmd: []string{"hostname"}, Timeout: 10})
+	if err != nil || strings.TrimSpace(string(ex.Stdout)) != "created" {
+		t.Fatalf("exec in the container started by the new daemon: %q %v", ex.GetStdout(), err)
+	}
+	if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: bad}); err == nil || !strings.Contains(err.Error(), "/no/such/program") {
+		t.Fatalf("starting a container whose program is missing: %v", err)
+	}
+	st, err := e.rs.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: bad})
+	if err != nil || st.Status.State != runtimeapi.ContainerState_CONTAINER_EXITED || st.Status.Reason != "StartError" ||
+		st.Status.ExitCode != 128 || !strings.Contains(st.Status.Message, "/no/such/program") {
+		t.Fatalf("status after a failed start: %v %v", st, err)
+	}
+	if _, err := e.rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: pod}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: pod}); err != nil {
+		t.Fatal(err)
+	}
+	e.stopDaemon()
+	e.assertNothingLeft()
+}
+
 // TestHalfMadePodIsCleanedUp: a daemon killed in the middle of creating
 // a pod leaves nothing once the next one has started.
 func TestHalfMadePodIsCleanedUp(t *testing.T) {
