@@ -250,9 +250,9 @@ func (m *Manager) Delete(ctx context.Context, ref string, force bool) error {
 			return fmt.Errorf("deleting container %s from %s: %w", c.ID, h.Name, err)
 		}
 	}
-	if st.State == Running || st.State == Created {
-		m.waitExit(ctx, c.ID, 30*time.Second)
-	}
+	// Also for an exited container: its monitor ends just after it
+	// records the exit, and its files must not go before it has.
+	m.waitExit(ctx, c.ID, 30*time.Second)
 	if err := m.store.RemoveContainer(c.ID); err != nil {
 		return err
 	}
