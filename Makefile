@@ -10,7 +10,7 @@ export PATH := $(PATH):/usr/local/go/bin:/usr/sbin:/sbin
 # Static: the pause process of pods (ocid-monitor) runs in an empty root.
 export CGO_ENABLED := 0
 
-.PHONY: all build deps test test-go vet fuzz-smoke critest run install-config clean bench
+.PHONY: all build deps test test-go vet fuzz-smoke critest critest-crun run install-config clean bench
 
 all: build
 
@@ -29,7 +29,7 @@ vet:
 
 # Every test, as root, against real tools (registry, skopeo, runc, gpg),
 # then the CRI conformance suite.
-test: deps build vet test-go fuzz-smoke critest
+test: deps build vet test-go fuzz-smoke critest critest-crun
 
 test-go:
 	$(GO) test -count=1 -timeout 45m ./...
@@ -43,6 +43,10 @@ fuzz-smoke:
 RUNTIME ?= ocid
 critest: build
 	test/critest/run.sh $(RUNTIME)
+
+# The same with crun as ocid's OCI runtime (test/critest/crun.sh).
+critest-crun: build
+	CRITEST_OCI_RUNTIME=$(CURDIR)/test/critest/crun.sh test/critest/run.sh ocid
 
 install-config:
 	@if [ ! -f /etc/ocid/ocid.toml ]; then \

@@ -2,7 +2,7 @@
 # Installs the Debian packages ocid's build and tests need, only when
 # something is missing (apt-get update is slow; a warm machine skips it).
 set -eu
-PKGS="docker-registry skopeo runc busybox-static gnupg umoci containernetworking-plugins iptables iproute2 ca-certificates git make gcc"
+PKGS="docker-registry skopeo runc crun busybox-static gnupg umoci containernetworking-plugins iptables iproute2 ca-certificates git make gcc"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

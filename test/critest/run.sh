@@ -24,6 +24,8 @@
 #   CRITEST_KEEP=1   leave the runtime's and registries' logs of a passing run
 #                    in $CRITEST_CACHE/last-run (they are always kept on failure)
 #   CRITEST_LOG_LEVEL  ocid's --log-level (default info)
+#   CRITEST_OCI_RUNTIME  an OCI runtime binary ocid uses instead of runc
+#                    (handler "alt"; `make critest-crun` passes test/critest/crun.sh)
 #   OCID             the ocid binary (default bin/ocid; built if missing)
 #   CRITEST_HOLD=1   start the registries and the runtime, print how to reach
 #                    them, and wait (instead of running critest) until
@@ -467,6 +469,7 @@ cni_bin_dirs = ["/usr/lib/cni"]
 
 [runtime]
 cgroup_parent = "$CGROUP_PARENT"
+$(if [ -n "${CRITEST_OCI_RUNTIME:-}" ]; then printf 'default_runtime = "alt"\n[runtime.handlers.alt]\npath = "%s"\n' "$CRITEST_OCI_RUNTIME"; fi)
 
 # A private NRI socket and no pre-installed plugins: critest's NRI specs
 # connect their own plugins (critest -nri-socket). The synchronization specs
