@@ -142,6 +142,21 @@ func (e *daemonEnv) runContainer(pod, name string, cmd ...string) string {
 	return r.ContainerId
 }
 
+// removePodAndStop stops and removes a pod through the daemon, stops the
+// daemon and checks that nothing is left.
+func (e *daemonEnv) removePodAndStop(pod string) {
+	e.t.Helper()
+	ctx := context.Background()
+	if _, err := e.rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: pod}); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: pod}); err != nil {
+		e.t.Fatal(err)
+	}
+	e.stopDaemon()
+	e.assertNothingLeft()
+}
+
 // TestDaemonSurvivesKill: a pod and its container keep running when the
 // daemon is killed with SIGKILL; the next daemon serves them (status,
 // exec, stop, remove).
@@ -164,14 +179,7 @@ func TestDaemonSurvivesKill(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(ex.Stdout)) != "survivor" {
 		t.Fatalf("exec after restart: %q %v", ex.GetStdout(), err)
 	}
-	if _, err := e.rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: pod}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: pod}); err != nil {
-		t.Fatal(err)
-	}
-	e.stopDaemon()
-	e.assertNothingLeft()
+	e.removePodAndStop(pod)
 }
 
 // A container created but not started when the daemon is killed is
@@ -216,14 +224,7 @@ func TestCreatedContainerSurvivesKill(t *testing.T) {
 		st.Status.ExitCode != 128 || !strings.Contains(st.Status.Message, "/no/such/program") {
 		t.Fatalf("status after a failed start: %v %v", st, err)
 	}
-	if _, err := e.rs.StopPodSandbox(ctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: pod}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.rs.RemovePodSandbox(ctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: pod}); err != nil {
-		t.Fatal(err)
-	}
-	e.stopDaemon()
-	e.assertNothingLeft()
+	e.removePodAndStop(pod)
 }
 
 // TestHalfMadePodIsCleanedUp: a daemon killed in the middle of creating
