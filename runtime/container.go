@@ -38,9 +38,10 @@ type Container struct {
 	// CgroupsPath as given to the runtime.
 	CgroupsPath string `json:"cgroupsPath,omitempty"`
 	// Deferred: the monitor creates and starts the container in the
-	// runtime at Start (monitor.Config.Deferred); until then the runtime
-	// knows nothing of it. Records written before this existed lack it:
-	// their containers were created in the runtime at Create.
+	// runtime at Start; until then the runtime knows nothing of it.
+	// Records written before this existed lack it: their containers were
+	// created in the runtime at Create, by monitors that still run them,
+	// and Start runs the runtime's start itself.
 	Deferred bool `json:"deferred,omitempty"`
 }
 

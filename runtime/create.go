@@ -56,7 +56,7 @@ type CreateOptions struct {
 // Create makes a container: its root filesystem from the store, its OCI
 // spec and bundle, and its monitor, which holds its stdio, log and attach
 // socket and waits for Start to have the OCI runtime create and start it
-// in one run (monitor.Config.Deferred): the runtime's create and start
+// in one run (`runc run --detach`): the runtime's create and start
 // as two processes cost one process start more, for a state nothing
 // needs. So a spec the runtime refuses fails Start, not Create, as with
 // containerd. Every step registers its undo, so a failure leaves nothing
@@ -145,7 +145,6 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	mon, err := m.spawnMonitor(&monitor.Config{
 		ID: id, Runtime: *h, Bundle: filepath.Join(dir, "bundle"), Dir: dir, LogPath: c.LogPath,
 		Terminal: o.Terminal, Stdin: o.Stdin, StdinOnce: o.StdinOnce, CgroupPaths: memoryCgroups(so.CgroupsPath),
-		Deferred: c.Deferred,
 	})
 	if err != nil {
 		return nil, err

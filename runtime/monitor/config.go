@@ -1,7 +1,8 @@
 // Package monitor is the small process that stays with each container:
-// the ocid binary re-executed (`ocid monitor CONFIG`) in its own session,
-// as a child subreaper. It creates the container with the OCI runtime,
-// holds its stdio (pipes, or the pty master of a TTY), writes the CRI log,
+// `ocid-monitor CONFIG` (or `ocid monitor CONFIG`) in its own session, as
+// a child subreaper. It holds the container's stdio (pipes, or the pty
+// master of a TTY), has the OCI runtime create and start the container
+// when told to (`run --detach`, one runtime process), writes the CRI log,
 // serves attach on a unix socket, records the exit status (code, time, OOM
 // kill) atomically, and exits when the container has exited and its
 // output is drained. The daemon never holds a container's stdio, so it
@@ -13,7 +14,8 @@
 //	monitor.pid     the monitor's PID and start time
 //	container.pid   the container's init PID (written by the runtime)
 //	attach.sock     attach (package runtime/attach)
-//	ctl.sock        control: reopen the log
+//	ctl.sock        control: start, cancel, reopen the log, close stdin
+//	started         the start time
 //	exit.json       the exit status, written once, atomically
 package monitor
 
@@ -47,14 +49,6 @@ type Config struct {
 	// CgroupPaths are the container's memory cgroup directories to read
 	// OOM kills from (v1 memory.oom_control, v2 memory.events).
 	CgroupPaths []string `json:"cgroupPaths,omitempty"`
-	// Deferred: the monitor reports ready with the container's stdio, log
-	// and sockets set up but nothing created in the runtime, and creates
-	// and starts the container in one runtime process (`run --detach`)
-	// when told to start (CmdStart), or records it as never started when
-	// told to cancel (CmdCancel). One runtime process per container
-	// instead of two (create, then start); the CRI needs no runtime
-	// state between CreateContainer and StartContainer.
-	Deferred bool `json:"deferred,omitempty"`
 }
 
 // File names in Dir.

@@ -13,10 +13,9 @@ import (
 const (
 	CmdReopenLog  = "reopen-log"
 	CmdCloseStdin = "close-stdin"
-	// CmdStart and CmdCancel are for a deferred monitor (Config.Deferred):
-	// create and start the container now, or never. Both may be repeated
-	// (a retried request): start after a successful start is ok, cancel
-	// after a start is an error.
+	// CmdStart and CmdCancel: create and start the container now, or
+	// never. Both may be repeated (a retried request): start after a
+	// successful start is ok, cancel after a start is an error.
 	CmdStart  = "start"
 	CmdCancel = "cancel"
 )
@@ -60,17 +59,9 @@ func (m *monitor) control(conn net.Conn) {
 	case CmdCloseStdin:
 		m.io.CloseStdin()
 	case CmdStart:
-		if m.launch == nil {
-			reply = fmt.Errorf("the container was created and started by the runtime already")
-		} else {
-			reply = m.launch.start()
-		}
+		reply = m.launch.start()
 	case CmdCancel:
-		if m.launch == nil {
-			reply = fmt.Errorf("the container was created by the runtime already")
-		} else {
-			reply = m.launch.cancel()
-		}
+		reply = m.launch.cancel()
 	default:
 		reply = fmt.Errorf("unknown command %q", strings.TrimSpace(line))
 	}

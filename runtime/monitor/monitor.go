@@ -40,13 +40,12 @@ type monitor struct {
 	io        *stdio
 	pid       int
 	attachSrv attachServer
-	// launch is set for a deferred monitor (Config.Deferred).
-	launch *launch
+	launch    *launch
 }
 
-// Run is the monitor process: create the container, report on sync,
-// then stay until the container has exited. It returns when the monitor
-// should exit.
+// Run is the monitor process: set up, report on sync, start the container
+// when told, then stay until the container has exited. It returns when
+// the monitor should exit.
 func Run(cfgPath string, sync *os.File, log *slog.Logger) error {
 	cfg, err := ReadConfig(cfgPath)
 	if err != nil {
@@ -65,19 +64,7 @@ func Run(cfgPath string, sync *os.File, log *slog.Logger) error {
 		return err
 	}
 	m := &monitor{cfg: cfg, log: log.With("container", cfg.ID)}
-	if cfg.Deferred {
-		return m.runDeferred(sync)
-	}
-	if err := m.create(); err != nil {
-		reportReady(sync, Ready{Error: err.Error()})
-		return err
-	}
-	// The log and the attach socket exist before the caller hears the
-	// container is created, so an attach right after create sees all
-	// output.
-	ctl := m.setup()
-	reportReady(sync, Ready{Pid: m.pid})
-	return m.serve(ctl)
+	return m.run(sync)
 }
 
 func reportReady(sync *os.File, r Ready) {
@@ -88,9 +75,11 @@ func reportReady(sync *os.File, r Ready) {
 	sync.Close()
 }
 
-// runDeferred sets up stdio, log and sockets, reports ready, and waits
-// for the start or cancel command before it serves the container.
-func (m *monitor) runDeferred(sync *os.File) error {
+// run sets up stdio, log and sockets, reports ready, and waits for the
+// start or cancel command (see launch) before it serves the container.
+// The log and the attach socket exist before the caller hears back, so an
+// attach before the start sees all output.
+func (m *monitor) run(sync *os.File) error {
 	var err error
 	if m.io, err = newStdio(m.cfg); err != nil {
 		reportReady(sync, Ready{Error: err.Error()})
@@ -113,10 +102,9 @@ func (m *monitor) runDeferred(sync *os.File) error {
 	return m.serve(ctl)
 }
 
-// createAndStart runs `runtime run --detach` with the container's stdio
-// (a deferred monitor's start).
+// createAndStart runs `runtime run --detach` with the container's stdio.
 func (m *monitor) createAndStart() error {
-	if err := m.io.create(m.cfg, true); err != nil {
+	if err := m.io.run(m.cfg); err != nil {
 		return err
 	}
 	return m.readPid()
@@ -134,21 +122,6 @@ func (m *monitor) finishUnstarted(ctl io.Closer, exit *Exit) {
 	}
 	ctl.Close()
 	m.io.closeAll()
-}
-
-// create runs `runtime create` with the container's stdio and reads the
-// container's PID.
-func (m *monitor) create() error {
-	var err error
-	m.io, err = newStdio(m.cfg)
-	if err != nil {
-		return err
-	}
-	if err := m.io.create(m.cfg, false); err != nil {
-		m.io.closeAll()
-		return err
-	}
-	return m.readPid()
 }
 
 // readPid reads the container's PID from the file the runtime wrote.

@@ -57,10 +57,9 @@ func newStdio(cfg *Config) (*stdio, error) {
 	return s, nil
 }
 
-// create runs `runtime create`, or `runtime run --detach` with run. In
-// terminal mode the runtime sends the pty master over a console socket,
-// which is accepted concurrently.
-func (s *stdio) create(cfg *Config, run bool) error {
+// run runs `runtime run --detach`. In terminal mode the runtime sends the
+// pty master over a console socket, which is accepted concurrently.
+func (s *stdio) run(cfg *Config) error {
 	opts := oci.CreateOptions{Bundle: cfg.Bundle, PidFile: filepath.Join(cfg.Dir, ContainerPidFile)}
 	var ptyCh chan ptyResult
 	if s.terminal {
@@ -83,11 +82,7 @@ func (s *stdio) create(cfg *Config, run bool) error {
 		opts.Stdout, opts.Stderr, opts.Stdin = s.outW, s.errW, s.inR
 	}
 	rt := cfg.Runtime
-	launch := rt.Create
-	if run {
-		launch = rt.Run
-	}
-	if err := launch(context.Background(), cfg.ID, opts); err != nil {
+	if err := rt.Run(context.Background(), cfg.ID, opts); err != nil {
 		return err
 	}
 	// The container holds its ends now; ours must go, or the output
@@ -99,8 +94,8 @@ func (s *stdio) create(cfg *Config, run bool) error {
 		if r.err != nil {
 			return fmt.Errorf("receiving the container's terminal: %w", r.err)
 		}
-		// Under the lock: a deferred monitor's attach clients may already
-		// be writing input or resizing.
+		// Under the lock: attach clients may already be writing input or
+		// resizing.
 		s.mu.Lock()
 		s.pty = r.f
 		s.mu.Unlock()
@@ -178,7 +173,7 @@ func (s *stdio) Stdin() io.Writer {
 		return nil
 	case s.terminal:
 		if s.pty == nil {
-			// A deferred container not started yet: input waits for it.
+			// Not started yet: input waits for the pty.
 			return ptyStdin{s}
 		}
 		return s.pty

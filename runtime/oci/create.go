@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// CreateOptions are the stdio and files of `runtime create`.
+// CreateOptions are the stdio and files of `runtime run --detach`.
 type CreateOptions struct {
 	Bundle  string
 	PidFile string
@@ -23,26 +23,14 @@ type CreateOptions struct {
 	ExtraFiles []*os.File
 }
 
-// Create creates a container (its process waits for Start). The
-// runtime's own messages go to a log file in the bundle, not to the
-// container's stderr, so a failure is reported from there.
-func (r *Runtime) Create(ctx context.Context, id string, o CreateOptions) error {
-	return r.createOrRun(ctx, "create", id, o)
-}
-
 // Run creates and starts a container in one runtime process (`run
-// --detach`): one process start less than Create and Start.
+// --detach`): the runtime's create and start as two processes would cost
+// one process start more. The runtime's own messages go to a log file in
+// the bundle, not to the container's stderr, so a failure is reported
+// from there.
 func (r *Runtime) Run(ctx context.Context, id string, o CreateOptions) error {
-	return r.createOrRun(ctx, "run", id, o)
-}
-
-func (r *Runtime) createOrRun(ctx context.Context, verb, id string, o CreateOptions) error {
 	logFile := filepath.Join(o.Bundle, "runtime.log")
-	args := []string{"--log", logFile, "--log-format", "json", verb}
-	if verb == "run" {
-		args = append(args, "--detach")
-	}
-	args = append(args, "--bundle", o.Bundle, "--pid-file", o.PidFile)
+	args := []string{"--log", logFile, "--log-format", "json", "run", "--detach", "--bundle", o.Bundle, "--pid-file", o.PidFile}
 	if o.ConsoleSocket != "" {
 		args = append(args, "--console-socket", o.ConsoleSocket)
 	}
@@ -61,7 +49,7 @@ func (r *Runtime) createOrRun(ctx context.Context, verb, id string, o CreateOpti
 	}
 	cmd.ExtraFiles = o.ExtraFiles
 	if err := cmd.Run(); err != nil {
-		return r.failure([]string{verb}, err, logErrors(logFile))
+		return r.failure([]string{"run"}, err, logErrors(logFile))
 	}
 	return nil
 }
