@@ -244,7 +244,7 @@ func (m *Manager) Delete(ctx context.Context, ref string, force bool) error {
 	// A deferred container cancelled before its start is unknown to the
 	// runtime: no runtime process to run. (One whose start failed may
 	// have got as far as the runtime's state: that is deleted.)
-	cancelled := unstarted || c.Deferred && st.Started.IsZero() && st.State == Exited && st.Reason != "StartError"
+	cancelled := unstarted || c.Deferred && st.Started.IsZero() && st.State == Exited && st.Reason != monitor.ReasonStartError
 	if !cancelled {
 		if err := h.Delete(ctx, c.ID, true); err != nil {
 			return fmt.Errorf("deleting container %s from %s: %w", c.ID, h.Name, err)

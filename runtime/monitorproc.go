@@ -14,8 +14,8 @@ import (
 	"github.com/ocid-project/ocid/runtime/monitor"
 )
 
-// monitorStartTimeout bounds a monitor's set-up (and a deferred
-// container's start: the runtime's create and start).
+// monitorStartTimeout bounds a monitor's set-up, and a container's start
+// (the runtime's create and start).
 const monitorStartTimeout = 2 * time.Minute
 
 // pendingMonitor is a monitor started and not yet heard from.

@@ -126,20 +126,34 @@ func (e *daemonEnv) runPod(name string) string {
 	return r.PodSandboxId
 }
 
-func (e *daemonEnv) runContainer(pod, name string, cmd ...string) string {
+// busyboxContainer is a container config of the test image.
+func busyboxContainer(name string, cmd ...string) *runtimeapi.ContainerConfig {
+	return &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: name}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Command: cmd}
+}
+
+// createContainer creates a container in a pod made with podCfg.
+func (e *daemonEnv) createContainer(pod string, podCfg *runtimeapi.PodSandboxConfig, cfg *runtimeapi.ContainerConfig) string {
 	e.t.Helper()
-	ctx := context.Background()
-	r, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
-		PodSandboxId: pod, SandboxConfig: podConfig(name),
-		Config: &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: name}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Command: cmd},
-	})
+	r, err := e.rs.CreateContainer(context.Background(), &runtimeapi.CreateContainerRequest{PodSandboxId: pod, SandboxConfig: podCfg, Config: cfg})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: r.ContainerId}); err != nil {
+	return r.ContainerId
+}
+
+// startContainer creates and starts a container in a pod made with podCfg.
+func (e *daemonEnv) startContainer(pod string, podCfg *runtimeapi.PodSandboxConfig, cfg *runtimeapi.ContainerConfig) string {
+	e.t.Helper()
+	id := e.createContainer(pod, podCfg, cfg)
+	if _, err := e.rs.StartContainer(context.Background(), &runtimeapi.StartContainerRequest{ContainerId: id}); err != nil {
 		e.t.Fatal(err)
 	}
-	return r.ContainerId
+	return id
+}
+
+func (e *daemonEnv) runContainer(pod, name string, cmd ...string) string {
+	e.t.Helper()
+	return e.startContainer(pod, podConfig(name), busyboxContainer(name, cmd...))
 }
 
 // removePodAndStop stops and removes a pod through the daemon, stops the
@@ -189,18 +203,8 @@ func TestCreatedContainerSurvivesKill(t *testing.T) {
 	e := newDaemonEnv(t)
 	ctx := context.Background()
 	pod := e.runPod("created")
-	create := func(name string, cmd ...string) string {
-		r, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
-			PodSandboxId: pod, SandboxConfig: podConfig("created"),
-			Config: &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: name}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Command: cmd},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.ContainerId
-	}
-	good := create("good", "sleep", "1000")
-	bad := create("bad", "/no/such/program")
+	good := e.createContainer(pod, podConfig("created"), busyboxContainer("good", "sleep", "1000"))
+	bad := e.createContainer(pod, podConfig("created"), busyboxContainer("bad", "/no/such/program"))
 	e.killDaemon()
 	e.startDaemon()
 	for _, id := range []string{good, bad} {
@@ -277,7 +281,7 @@ func TestConcurrentRetriesGetTheSameResult(t *testing.T) {
 			defer wg.Done()
 			r, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
 				PodSandboxId: ids[0], SandboxConfig: podConfig("retried"),
-				Config: &runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: "c"}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Command: []string{"true"}},
+				Config: busyboxContainer("c", "true"),
 			})
 			if err == nil {
 				cids[i] = r.ContainerId
@@ -339,22 +343,10 @@ func TestPauseIsConfined(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cr, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
-			PodSandboxId: r.PodSandboxId, SandboxConfig: cfg,
-			Config: &runtimeapi.ContainerConfig{
-				Metadata: &runtimeapi.ContainerMetadata{Name: "probe"}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"},
-				Command: []string{"sleep", "60"},
-				Linux: &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
-					NamespaceOptions: &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_POD}}},
-			},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctr := cr.ContainerId
-		if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: ctr}); err != nil {
-			t.Fatal(err)
-		}
+		probe := busyboxContainer("probe", "sleep", "60")
+		probe.Linux = &runtimeapi.LinuxContainerConfig{SecurityContext: &runtimeapi.LinuxContainerSecurityContext{
+			NamespaceOptions: &runtimeapi.NamespaceOption{Pid: runtimeapi.NamespaceMode_POD}}}
+		ctr := e.startContainer(r.PodSandboxId, cfg, probe)
 		ex, err := e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: ctr, Cmd: []string{"cat", "/proc/1/status"}, Timeout: 10})
 		if err != nil || ex.ExitCode != 0 {
 			t.Fatalf("%s: reading pause's status: %v %v %s", tc.name, err, ex.GetExitCode(), ex.GetStderr())
@@ -394,21 +386,10 @@ func TestUserNamespacedPodImageVolume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cr, err := e.rs.CreateContainer(ctx, &runtimeapi.CreateContainerRequest{
-		PodSandboxId: r.PodSandboxId, SandboxConfig: cfg,
-		Config: &runtimeapi.ContainerConfig{
-			Metadata: &runtimeapi.ContainerMetadata{Name: "c"}, Image: &runtimeapi.ImageSpec{Image: "busybox:test"},
-			Command: []string{"sleep", "60"},
-			Mounts:  []*runtimeapi.Mount{{ContainerPath: "/vol", Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Readonly: true}},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.rs.StartContainer(ctx, &runtimeapi.StartContainerRequest{ContainerId: cr.ContainerId}); err != nil {
-		t.Fatal(err)
-	}
-	ex, err := e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: cr.ContainerId, Timeout: 10,
+	withVol := busyboxContainer("c", "sleep", "60")
+	withVol.Mounts = []*runtimeapi.Mount{{ContainerPath: "/vol", Image: &runtimeapi.ImageSpec{Image: "busybox:test"}, Readonly: true}}
+	ctr := e.startContainer(r.PodSandboxId, cfg, withVol)
+	ex, err := e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: ctr, Timeout: 10,
 		Cmd: []string{"stat", "-c", "%u:%g", "/bin/busybox", "/vol/bin/busybox"}})
 	if err != nil || ex.ExitCode != 0 {
 		t.Fatalf("stat in the container: %v %v %s", err, ex.GetExitCode(), ex.GetStderr())
@@ -416,7 +397,7 @@ func TestUserNamespacedPodImageVolume(t *testing.T) {
 	if got := strings.Fields(string(ex.Stdout)); len(got) != 2 || got[0] != "0:0" || got[1] != "0:0" {
 		t.Fatalf("owners of the root's and the image volume's busybox: %q, want 0:0 for both", got)
 	}
-	ex, err = e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: cr.ContainerId, Timeout: 10,
+	ex, err = e.rs.ExecSync(ctx, &runtimeapi.ExecSyncRequest{ContainerId: ctr, Timeout: 10,
 		Cmd: []string{"cat", "/proc/self/uid_map"}})
 	if err != nil || !strings.Contains(string(ex.GetStdout()), "200000") {
 		t.Fatalf("the container is not in the pod's user namespace: %v %q", err, ex.GetStdout())

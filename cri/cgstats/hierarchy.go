@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ocid-project/ocid/errdefs"
+	"github.com/ocid-project/ocid/internal/cgpath"
 )
 
 // DefaultRoot is where the cgroup file systems are mounted.
@@ -81,6 +82,15 @@ func (h Hierarchy) dir(controller, cgroupPath string) string {
 		return filepath.Join(h.Root, clean)
 	}
 	return filepath.Join(h.Root, controller, clean)
+}
+
+// cgroupDir is a cgroups path as a directory below a hierarchy's root;
+// a malformed systemd name is read as a plain path (and not found).
+func cgroupDir(cgroupPath string) string {
+	if d, err := cgpath.FS(cgroupPath); err == nil {
+		return d
+	}
+	return filepath.Clean("/" + cgroupPath)
 }
 
 // v1Controllers are the v1 mounts a container's cgroup is looked up in to

@@ -3,14 +3,12 @@ package cgstats
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ocid-project/ocid/errdefs"
-	"github.com/ocid-project/ocid/internal/cgpath"
 )
 
 // Input is what the runtime knows about one container.
@@ -266,13 +264,4 @@ func cgroupID(cgroupPath string) string {
 		return ""
 	}
 	return cgroupDir(cgroupPath)
-}
-
-// cgroupDir is a cgroups path as a directory below a hierarchy's root;
-// a malformed systemd name is read as a plain path (and not found).
-func cgroupDir(cgroupPath string) string {
-	if d, err := cgpath.FS(cgroupPath); err == nil {
-		return d
-	}
-	return filepath.Clean("/" + cgroupPath)
 }

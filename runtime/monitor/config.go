@@ -63,6 +63,10 @@ const (
 	StartedFile = "started"
 )
 
+// ReasonStartError is the exit reason of a container the runtime could
+// not create or start; Exit.Message says why.
+const ReasonStartError = "StartError"
+
 // Exit is the recorded end of a container's process.
 type Exit struct {
 	// Code is the exit code, or 128+signal for a killed process.
@@ -72,8 +76,8 @@ type Exit struct {
 	// OOMKilled is true when the kernel's OOM killer killed a process of
 	// the container's cgroup.
 	OOMKilled bool `json:"oomKilled"`
-	// Reason is "Completed", "Error", "OOMKilled", or "StartError" when
-	// a deferred container could not be started.
+	// Reason is "Completed", "Error", "OOMKilled", or ReasonStartError
+	// when the container could not be started.
 	Reason string `json:"reason"`
 	// Message says more: why the start failed.
 	Message string `json:"message,omitempty"`

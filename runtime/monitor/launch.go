@@ -10,14 +10,14 @@ import (
 	"github.com/ocid-project/ocid/internal/fsutil"
 )
 
-// launch is a deferred monitor's one decision: start the container (the
-// runtime creates and starts it in one process) or cancel it. The first
-// start or cancel decides; later ones answer from the decision.
+// launch is a monitor's one decision: start the container (the runtime
+// creates and starts it in one process) or cancel it. The first start or
+// cancel decides; later ones answer from the decision.
 type launch struct {
 	m       *monitor
 	mu      sync.Mutex
-	decided bool
-	exit    *Exit // nil when started
+	started bool
+	exit    *Exit // set when cancelled, or when the start failed
 	err     error // why the start failed
 	// done receives the decision once: nil (started) or the exit to
 	// record (cancelled, or the start failed).
@@ -34,20 +34,18 @@ func newLaunch(m *monitor) *launch {
 func (l *launch) start() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.decided {
-		if l.exit == nil {
-			return nil
-		}
-		if l.err != nil {
-			return l.err
-		}
+	switch {
+	case l.started:
+		return nil
+	case l.err != nil:
+		return l.err
+	case l.exit != nil:
 		return fmt.Errorf("the container was cancelled before it started")
 	}
-	l.decided = true
 	started := time.Now().UTC()
 	if err := l.m.createAndStart(); err != nil {
 		l.err = err
-		l.exit = &Exit{Code: 128, Finished: time.Now().UTC(), Reason: "StartError", Message: err.Error()}
+		l.exit = &Exit{Code: 128, Finished: time.Now().UTC(), Reason: ReasonStartError, Message: err.Error()}
 		l.record(l.exit)
 		l.done <- l.exit
 		return err
@@ -56,6 +54,7 @@ func (l *launch) start() error {
 		// The container runs; only its start time is lost.
 		l.m.log.Error("recording the start time", "error", err)
 	}
+	l.started = true
 	l.done <- nil
 	return nil
 }
@@ -65,13 +64,12 @@ func (l *launch) start() error {
 func (l *launch) cancel() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.decided {
-		if l.exit == nil {
-			return fmt.Errorf("the container has started")
-		}
+	if l.started {
+		return fmt.Errorf("the container has started")
+	}
+	if l.exit != nil {
 		return nil
 	}
-	l.decided = true
 	l.exit = &Exit{Code: 128 + int(syscall.SIGKILL), Signal: int(syscall.SIGKILL), Finished: time.Now().UTC(), Reason: "Error"}
 	l.record(l.exit)
 	l.done <- l.exit

@@ -110,7 +110,7 @@ func (m *monitor) createAndStart() error {
 	return m.readPid()
 }
 
-// finishUnstarted ends a deferred monitor whose container never ran:
+// finishUnstarted ends a monitor whose container never ran:
 // its exit is recorded already; attached clients hear it.
 func (m *monitor) finishUnstarted(ctl io.Closer, exit *Exit) {
 	if m.out != nil {
