@@ -46,7 +46,7 @@ critest: build
 
 # The same with crun as ocid's OCI runtime (test/critest/crun.sh).
 critest-crun: build
-	CRITEST_OCI_RUNTIME=$(CURDIR)/test/critest/crun.sh test/critest/run.sh ocid
+	CRITEST_OCI_RUNTIME=$(CURDIR)/test/critest/crun.sh CRITEST_SECCOMP_BPF=always test/critest/run.sh ocid
 
 install-config:
 	@if [ ! -f /etc/ocid/ocid.toml ]; then \

@@ -106,6 +106,12 @@ type Runtime struct {
 // RuntimeHandler is one OCI runtime.
 type RuntimeHandler struct {
 	Path string `toml:"path"`
+	// SeccompBPF is "auto" (the default: for crun), "always" or "never":
+	// ocid compiles the container's seccomp profile itself and hands the
+	// runtime the program (crun's run.oci.seccomp_bpf_data annotation),
+	// instead of the runtime compiling it with libseccomp in every
+	// container's start. runc has no such annotation.
+	SeccompBPF string `toml:"seccomp_bpf"`
 }
 
 // Store holds the image store settings.
@@ -188,6 +194,13 @@ func (c *Config) Validate() error {
 	}
 	if err := c.NRI.validate(); err != nil {
 		return err
+	}
+	for name, h := range c.Runtime.Handlers {
+		switch h.SeccompBPF {
+		case "", "auto", "always", "never":
+		default:
+			return fmt.Errorf("runtime.handlers.%s.seccomp_bpf %q must be auto, always or never: %w", name, h.SeccompBPF, errdefs.ErrInvalidArgument)
+		}
 	}
 	if _, ok := c.Runtime.Handlers[c.Runtime.DefaultRuntime]; !ok {
 		return fmt.Errorf("runtime.default_runtime %q has no [runtime.handlers.%s] entry: %w", c.Runtime.DefaultRuntime, c.Runtime.DefaultRuntime, errdefs.ErrInvalidArgument)

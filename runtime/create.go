@@ -155,6 +155,9 @@ func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err 
 	if err != nil {
 		return nil, err
 	}
+	if h.SeccompBPF {
+		m.precompileSeccomp(id, sp)
+	}
 	if err := writeJSON(filepath.Join(dir, "bundle", "config.json"), sp); err != nil {
 		return nil, err
 	}

@@ -1,7 +1,10 @@
 package runtime_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +13,9 @@ import (
 
 	"github.com/ocid-project/ocid/fixtures"
 	"github.com/ocid-project/ocid/runtime"
+	"github.com/ocid-project/ocid/runtime/crilog"
+	"github.com/ocid-project/ocid/runtime/oci"
+	"github.com/ocid-project/ocid/runtime/seccompbpf"
 )
 
 // crunPath is test/critest/crun.sh: crun, run on a hybrid cgroup host
@@ -84,5 +90,83 @@ func TestCrunHandler(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Join(e.dir, "run", "runtime", "crun")); len(entries) > 0 {
 		t.Fatalf("crun state left: %d entries", len(entries))
+	}
+}
+
+// With seccomp_bpf, ocid compiles the container's profile and crun loads
+// that program as it is: the program crun keeps for the container is
+// ocid's byte for byte, the process runs under one filter, and without
+// the option crun compiles the profile itself (no annotation).
+func TestCrunPrecompiledSeccomp(t *testing.T) {
+	e := newEnv(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := runtime.New(runtime.Options{
+		Store: e.st, Root: filepath.Join(e.dir, "root"), RunRoot: filepath.Join(e.dir, "run"),
+		MonitorCommand: []string{exe, "monitor"}, CgroupParent: e.cgParent,
+		Handlers: []runtime.Handler{
+			{Name: "crun", Path: crunPath(t), SeccompBPF: runtime.SeccompBPFAlways},
+			{Name: "crun-own", Path: crunPath(t), SeccompBPF: runtime.SeccompBPFNever},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, handler := range []string{"crun", "crun-own"} {
+		st, err := m.Create(ctx, runtime.CreateOptions{Image: "busybox:test", Handler: handler,
+			Spec: sh("grep -E '^Seccomp(_filters)?:' /proc/self/status; sleep 60")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Start(ctx, st.ID); err != nil {
+			t.Fatal(err)
+		}
+		sp, err := m.Spec(st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, annotated := sp.Annotations[oci.SeccompBPFAnnotation]
+		if annotated != (handler == "crun") {
+			t.Fatalf("%s: annotation present %v", handler, annotated)
+		}
+		kept, err := os.ReadFile(filepath.Join(e.dir, "run", "runtime", handler, st.ID, "seccomp.bpf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if annotated {
+			prog, err := seccompbpf.Compile(sp.Linux.Seccomp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := seccompbpf.Encode(prog)
+			if data != base64.StdEncoding.EncodeToString(want) || !bytes.Equal(kept, want) {
+				t.Fatalf("crun's program (%d bytes) is not ocid's (%d bytes)", len(kept), len(want))
+			}
+		}
+		var text string
+		found := errors.New("found")
+		err = crilog.Follow(ctx, st.LogPath, 0, crilog.FollowOptions{}, func(en crilog.Entry) error {
+			text += string(en.Content) + "\n"
+			if strings.HasPrefix(string(en.Content), "Seccomp_filters:") {
+				return found
+			}
+			return nil
+		})
+		if !errors.Is(err, found) {
+			t.Fatalf("%s: no seccomp status in the log: %v %q", handler, err, text)
+		}
+		if !strings.Contains(text, "Seccomp:\t2") || !strings.Contains(text, "Seccomp_filters:\t1") {
+			t.Fatalf("%s: process status: %q", handler, text)
+		}
+		if err := m.Stop(ctx, st.ID, time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Delete(ctx, st.ID, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -32,6 +32,30 @@ type Handler struct {
 	Path string
 	// SystemdCgroup uses the systemd cgroup driver (systemd as PID 1).
 	SystemdCgroup bool
+	// SeccompBPF: whether containers of this handler get their seccomp
+	// filter compiled by ocid (crun's run.oci.seccomp_bpf_data).
+	SeccompBPF SeccompBPFMode
+}
+
+// SeccompBPFMode says when ocid compiles a handler's seccomp filters.
+type SeccompBPFMode string
+
+const (
+	// SeccompBPFAuto (or ""): for a runtime whose program is named crun.
+	SeccompBPFAuto   SeccompBPFMode = "auto"
+	SeccompBPFAlways SeccompBPFMode = "always"
+	SeccompBPFNever  SeccompBPFMode = "never"
+)
+
+// enabled resolves the mode for the runtime program at path.
+func (m SeccompBPFMode) enabled(path string) bool {
+	switch m {
+	case SeccompBPFAlways:
+		return true
+	case SeccompBPFNever:
+		return false
+	}
+	return filepath.Base(path) == "crun"
 }
 
 // Options configure a Manager.
@@ -91,7 +115,8 @@ func New(o Options) (*Manager, error) {
 				path = p
 			}
 		}
-		m.handlers[h.Name] = &oci.Runtime{Name: h.Name, Path: path, Root: filepath.Join(m.runroot, h.Name), SystemdCgroup: h.SystemdCgroup}
+		m.handlers[h.Name] = &oci.Runtime{Name: h.Name, Path: path, Root: filepath.Join(m.runroot, h.Name),
+			SystemdCgroup: h.SystemdCgroup, SeccompBPF: h.SeccompBPF.enabled(path)}
 	}
 	if m.def == "" {
 		m.def = o.Handlers[0].Name

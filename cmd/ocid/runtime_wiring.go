@@ -18,7 +18,8 @@ func (a *app) runtime() (*runtime.Manager, error) {
 	}
 	var handlers []runtime.Handler
 	for name, h := range a.cfg.Runtime.Handlers {
-		handlers = append(handlers, runtime.Handler{Name: name, Path: h.Path, SystemdCgroup: a.cfg.Runtime.CgroupManager == "systemd"})
+		handlers = append(handlers, runtime.Handler{Name: name, Path: h.Path, SystemdCgroup: a.cfg.Runtime.CgroupManager == "systemd",
+			SeccompBPF: runtime.SeccompBPFMode(h.SeccompBPF)})
 	}
 	sort.Slice(handlers, func(i, j int) bool { return handlers[i].Name < handlers[j].Name })
 	_, monitor, err := a.monitorProgram()

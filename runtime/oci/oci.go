@@ -29,7 +29,15 @@ type Runtime struct {
 	Root string
 	// SystemdCgroup uses the systemd cgroup driver (where systemd is PID 1).
 	SystemdCgroup bool
+	// SeccompBPF: the runtime takes a compiled seccomp filter in the
+	// spec's annotation SeccompBPFAnnotation (crun).
+	SeccompBPF bool
 }
+
+// SeccompBPFAnnotation carries a seccomp filter compiled beforehand,
+// base64 of struct sock_filter array; crun then ignores the spec's
+// seccomp rules (it still reads its flags).
+const SeccompBPFAnnotation = "run.oci.seccomp_bpf_data"
 
 // State is the runtime's view of a container (`runc state`).
 type State struct {

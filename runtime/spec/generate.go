@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"maps"
 	"path/filepath"
 	"slices"
 
@@ -63,7 +62,7 @@ func Generate(img *image.Config, o Options) (*specs.Spec, error) {
 		Version:     OCIVersion,
 		Process:     process,
 		Root:        &specs.Root{Path: filepath.Clean(o.Rootfs), Readonly: o.ReadOnlyRootfs},
-		Annotations: maps.Clone(o.Annotations),
+		Annotations: passedAnnotations(o.Annotations),
 		Hooks:       cloneHooks(o.Hooks),
 	}
 	// runc refuses a hostname without a private UTS namespace; $HOSTNAME

@@ -468,6 +468,17 @@ func TestGenerateOptions(t *testing.T) {
 					t.Errorf("annotations %v apparmor %q selinux %q", s.Annotations, s.Process.ApparmorProfile, s.Process.SelinuxLabel)
 				}
 			}},
+		// Annotations the OCI runtime acts on never come from outside:
+		// a run.oci.seccomp_bpf_data of the pod's would replace its
+		// seccomp filter under crun.
+		{name: "runtime annotations dropped", opts: Options{Annotations: map[string]string{
+			"a": "b", "run.oci.seccomp_bpf_data": "AAAAAAAA", "run.oci.keep_original_groups": "1",
+			"org.systemd.property.TasksMax": "infinity", "run.ocid": "kept"}},
+			check: func(t *testing.T, s *specs.Spec) {
+				if want := map[string]string{"a": "b", "run.ocid": "kept"}; !reflect.DeepEqual(s.Annotations, want) {
+					t.Errorf("annotations %v, want %v", s.Annotations, want)
+				}
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

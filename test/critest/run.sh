@@ -26,6 +26,8 @@
 #   CRITEST_LOG_LEVEL  ocid's --log-level (default info)
 #   CRITEST_OCI_RUNTIME  an OCI runtime binary ocid uses instead of runc
 #                    (handler "alt"; `make critest-crun` passes test/critest/crun.sh)
+#   CRITEST_SECCOMP_BPF  that handler's seccomp_bpf (default auto; `make
+#                    critest-crun` says always: crun.sh is crun by another name)
 #   OCID             the ocid binary (default bin/ocid; built if missing)
 #   CRITEST_HOLD=1   start the registries and the runtime, print how to reach
 #                    them, and wait (instead of running critest) until
@@ -469,7 +471,7 @@ cni_bin_dirs = ["/usr/lib/cni"]
 
 [runtime]
 cgroup_parent = "$CGROUP_PARENT"
-$(if [ -n "${CRITEST_OCI_RUNTIME:-}" ]; then printf 'default_runtime = "alt"\n[runtime.handlers.alt]\npath = "%s"\n' "$CRITEST_OCI_RUNTIME"; fi)
+$(if [ -n "${CRITEST_OCI_RUNTIME:-}" ]; then printf 'default_runtime = "alt"\n[runtime.handlers.alt]\npath = "%s"\nseccomp_bpf = "%s"\n' "$CRITEST_OCI_RUNTIME" "${CRITEST_SECCOMP_BPF:-auto}"; fi)
 
 # A private NRI socket and no pre-installed plugins: critest's NRI specs
 # connect their own plugins (critest -nri-socket). The synchronization specs
