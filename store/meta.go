@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -89,6 +90,18 @@ func (d *db) update(fn func(tx *bolt.Tx) error) error {
 func (d *db) init() error {
 	if d.readOnly {
 		return d.view(checkVersion)
+	}
+	// Made before: a read suffices (a write transaction costs two
+	// flushes, on every ocid command).
+	if _, err := os.Stat(d.path); err == nil && d.view(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return errdefs.ErrNotFound
+			}
+		}
+		return checkVersion(tx)
+	}) == nil {
+		return nil
 	}
 	return d.update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {

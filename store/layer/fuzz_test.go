@@ -80,8 +80,8 @@ func onlyObjects(t *testing.T, base string) {
 		}
 	}
 	es, _ := os.ReadDir(filepath.Join(base, "store/objects"))
-	if len(es) != 257 {
-		t.Fatalf("objects/ holds %d names, want 256 fan-out dirs and tmp", len(es))
+	if len(es) != 258 {
+		t.Fatalf("objects/ holds %d names, want 256 fan-out dirs, tmp and .layout", len(es))
 	}
 }
 

@@ -51,6 +51,27 @@ func Open(root string) (*Store, error) {
 // init creates tmp/ and the 256 fan-out directories, so Put never needs a
 // mkdir, and probes O_TMPFILE support once.
 func (s *Store) init() error {
+	// The marker is made after the directories: with it, they all exist
+	// and an open (every ocid command) needs no 257 mkdirs.
+	var st unix.Stat_t
+	if err := unix.Fstatat(s.dirfd, layoutMarker, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if err := s.makeLayout(); err != nil {
+			return err
+		}
+	}
+	fd, err := unix.Openat(s.dirfd, "tmp", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return fmt.Errorf("open tmp: %w", err)
+	}
+	s.tmpfd = fd
+	s.noTmpfile = !tmpfileSupported(fd)
+	return nil
+}
+
+// layoutMarker says the fan-out directories and tmp/ exist.
+const layoutMarker = ".layout"
+
+func (s *Store) makeLayout() error {
 	var name [2]byte
 	const digits = "0123456789abcdef"
 	for i := range 256 {
@@ -62,14 +83,14 @@ func (s *Store) init() error {
 	if err := unix.Mkdirat(s.dirfd, "tmp", 0o700); err != nil && !errors.Is(err, unix.EEXIST) {
 		return fmt.Errorf("mkdir tmp: %w", err)
 	}
-	fd, err := unix.Openat(s.dirfd, "tmp", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	fd, err := unix.Openat(s.dirfd, layoutMarker, unix.O_WRONLY|unix.O_CREAT|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return fmt.Errorf("open tmp: %w", err)
+		return fmt.Errorf("layout marker: %w", err)
 	}
-	s.tmpfd = fd
-	s.noTmpfile = !tmpfileSupported(fd)
+	unix.Close(fd)
 	return nil
 }
+
 
 // Close releases the store's directory descriptors. Objects already linked
 // elsewhere are unaffected.
