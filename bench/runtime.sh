@@ -8,6 +8,10 @@
 #       ocid container run --rm busybox:bench true
 #       runc run --keep --bundle B ID; runc delete ID    (runc spec, the floor)
 #       the same with the config.json ocid generates     (seccomp, masks…)
+#       ocid container run --rm with crun as its runtime  (if crun is installed;
+#                                                       ocid compiles the seccomp filter)
+#       crun run --bundle B ID                           (runc spec's bundle)
+#       the same with the config.json ocid generates for crun
 #       podman run --rm … busybox:bench true             (if podman works)
 #       ctr run --rm … busybox:bench ID true             (if containerd works)
 #     Wall time of each command (bash's EPOCHREALTIME around it); medians,
@@ -61,6 +65,12 @@
 #   RUNTIME_BENCH_PROFILE_RUNS traced runs in part 3 (default 10)
 #   RUNTIME_BENCH_PODMAN       0 to leave podman out (default 1: installed if missing)
 #   RUNTIME_BENCH_CONTAINERD   0 to leave containerd out (default 1)
+#   RUNTIME_BENCH_CRUN         0 to leave crun out (default 1: used if installed)
+#
+# crun 1.8 refuses a hybrid cgroup host (cgroup v1 with a cgroup2 mount at
+# /sys/fs/cgroup/unified, as here): with crun in use on such a host the
+# whole benchmark runs in a private mount namespace where a private tmpfs
+# covers that mount, and every tool sees a plain cgroup v1 host.
 #
 # Root only. Exits non-zero if any container run fails. Cleans up on exit,
 # also when interrupted: every container (ocid, runc, podman, containerd),
@@ -81,6 +91,16 @@ want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 WITH_PODMAN=${RUNTIME_BENCH_PODMAN:-1}
 WITH_CTR=${RUNTIME_BENCH_CONTAINERD:-1}
 [ "$(id -u)" = 0 ] || { echo "$0: run as root (containers, mounts, cgroups)" >&2; exit 2; }
+WITH_CRUN=${RUNTIME_BENCH_CRUN:-1}
+if [ "$WITH_CRUN" = 1 ] && ! command -v crun >/dev/null; then WITH_CRUN=0; fi
+if [ "$WITH_CRUN" = 1 ] && [ -z "${RUNTIME_BENCH_NS:-}" ] &&
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+	# A private tmpfs over the cgroup2 mount (not an unmount: crun still
+	# writes a directory per container under it, which then goes with
+	# the namespace; see test/critest/crun.sh).
+	exec unshare -m --propagation unchanged env RUNTIME_BENCH_NS=1 \
+		bash -c 'mount -t tmpfs -o size=4m,mode=0755 ocid-no-cgroup2 /sys/fs/cgroup/unified && exec bash "$0" "$@"' "$0" "$@"
+fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OCID=${OCID:-$ROOT/bin/ocid}
@@ -134,6 +154,9 @@ cleanup() {
 			# shellcheck disable=SC2086 # IDs
 			if [ -n "$ids" ]; then ocidc container rm -f $ids >/dev/null 2>&1; fi
 		fi
+		if [ "$WITH_CRUN" = 1 ] && [ -n "$RUNTMP" ]; then
+			crun --root "$RUNTMP/crun" delete -f ocid-bench-crun >/dev/null 2>&1
+		fi
 		# podman: its containers, through podman.
 		if [ "$PODMAN_OK" = 1 ]; then
 			pm rm -f -t 0 -a >/dev/null 2>&1
@@ -162,6 +185,8 @@ cleanup() {
 	if [ -n "$CG" ]; then
 		for h in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
 			[ -d "$h" ] || continue
+			# The private tmpfs over cgroup2 (see above) goes at exit.
+			[ "$(stat -f -c %T "$h")" != tmpfs ] || continue
 			find "$h" -depth -type d -exec rmdir {} + 2>/dev/null
 			[ -d "$h" ] && log "cgroup $h could not be removed"
 		done
@@ -224,6 +249,11 @@ cat >"$WORK/ocid.toml" <<EOF
 [runtime]
 cgroup_parent = "/$CG"
 EOF
+if [ "$WITH_CRUN" = 1 ]; then
+	# A second handler; the default stays runc. seccomp_bpf is auto:
+	# on for a binary named crun.
+	printf '[runtime.handlers.runc]\npath = "runc"\n[runtime.handlers.crun]\npath = "%s"\n' "$(command -v crun)" >>"$WORK/ocid.toml"
+fi
 ocidc() { "$OCID" --config "$WORK/ocid.toml" --root "$WORK/ocid" --runroot "$RUNTMP/ocid" --insecure-policy "$@"; }
 ocidc image pull -q --name busybox:bench "oci:$WORK/layout:bench" >/dev/null
 ocidc image copy -q "oci:$WORK/layout:bench" "docker-archive:$WORK/busybox.tar:localhost/busybox:bench"
@@ -241,6 +271,20 @@ jq --arg root "$WORK/bundle/rootfs" --arg cg "/$CG/ocid-bench-runc-ocidspec" \
 	"$RUNTMP/ocid/runtime/$id/bundle/config.json" >"$WORK/bundle-ocidspec/config.json"
 ocidc container rm -f ocid-bench-spec >/dev/null
 [ "$(jq -r '.hooks // {} | length' "$WORK/bundle-ocidspec/config.json")" = 0 ] || die "ocid's spec has hooks: cannot reuse it as is"
+if [ "$WITH_CRUN" = 1 ]; then
+	# crun: the same bundles (its state in RR/crun), and the config.json
+	# ocid writes for a crun container (with the compiled seccomp filter).
+	mkdir -p "$WORK/bundle-crun" "$WORK/bundle-crun-ocidspec" "$RUNTMP/crun"
+	jq --arg root "$WORK/bundle/rootfs" --arg cg "/$CG/ocid-bench-crun" '.root.path = $root | .linux.cgroupsPath = $cg' \
+		"$WORK/bundle/config.json" >"$WORK/bundle-crun/config.json"
+	id=$(ocidc container create --runtime crun --name ocid-bench-spec busybox:bench true)
+	jq --arg root "$WORK/bundle/rootfs" --arg cg "/$CG/ocid-bench-crun-ocidspec" \
+		'.root.path = $root | .linux.cgroupsPath = $cg' \
+		"$RUNTMP/ocid/runtime/$id/bundle/config.json" >"$WORK/bundle-crun-ocidspec/config.json"
+	ocidc container rm -f ocid-bench-spec >/dev/null
+	[ "$(jq -r '.annotations["run.oci.seccomp_bpf_data"] // "" | length > 0' "$WORK/bundle-crun-ocidspec/config.json")" = true ] ||
+		die "ocid's spec for crun has no compiled seccomp filter"
+fi
 
 # podman
 pm() {
@@ -334,12 +378,25 @@ lifecycle() {
 		ocidc container run --rm busybox:bench true </dev/null >"$WORK/out" 2>&1 || rc=$?
 		t1=$EPOCHREALTIME
 		;;
+	ocid-crun)
+		t0=$EPOCHREALTIME
+		ocidc container run --rm --runtime crun busybox:bench true </dev/null >"$WORK/out" 2>&1 || rc=$?
+		t1=$EPOCHREALTIME
+		;;
 	runc | runc-ocidspec)
 		local b=$WORK/bundle
 		[ "$tool" = runc ] || b=$WORK/bundle-ocidspec
 		t0=$EPOCHREALTIME
 		{ "$RUNC" --root "$RUNTMP/runc" run --keep --bundle "$b" ocid-bench-runc </dev/null >"$WORK/out" 2>&1 &&
 			"$RUNC" --root "$RUNTMP/runc" delete ocid-bench-runc >>"$WORK/out" 2>&1; } || rc=$?
+		t1=$EPOCHREALTIME
+		;;
+	crun | crun-ocidspec)
+		# crun 1.8 has no run --keep: its run deletes the container.
+		local b=$WORK/bundle-crun
+		[ "$tool" = crun ] || b=$WORK/bundle-crun-ocidspec
+		t0=$EPOCHREALTIME
+		crun --root "$RUNTMP/crun" run --bundle "$b" ocid-bench-crun </dev/null >"$WORK/out" 2>&1 || rc=$?
 		t1=$EPOCHREALTIME
 		;;
 	podman)
@@ -362,16 +419,20 @@ lifecycle() {
 }
 
 TOOLS="ocid runc runc-ocidspec"
+if [ "$WITH_CRUN" = 1 ]; then TOOLS="$TOOLS ocid-crun crun crun-ocidspec"; fi
 if [ "$PODMAN_OK" = 1 ]; then TOOLS="$TOOLS podman"; fi
 if [ "$CTR_OK" = 1 ]; then TOOLS="$TOOLS ctr"; fi
 declare -A CMD=(
 	[ocid]="ocid --config F --root R --runroot RR container run --rm busybox:bench true"
 	[runc]="runc --root RR/runc run --keep --bundle B ocid-bench-runc; runc --root RR/runc delete ocid-bench-runc   (config.json: runc spec; terminal false, args [true], cgroupsPath /CG/…)"
 	[runc-ocidspec]="the same with the config.json ocid generated for this container (root.path and cgroupsPath changed)"
+	[ocid-crun]="ocid --config F --root R --runroot RR container run --rm --runtime crun busybox:bench true   (F: a crun handler, seccomp_bpf auto)"
+	[crun]="crun --root RR/crun run --bundle B ocid-bench-crun   (runc spec's config.json; crun's run deletes the container)"
+	[crun-ocidspec]="the same with the config.json ocid generated for a crun container (its compiled seccomp filter included)"
 	[podman]="podman --root G --runroot RR --storage-driver overlay --tmpdir T --cgroup-manager cgroupfs --events-backend none --runtime runc run --rm --network none --cgroup-parent /CG --ulimit nofile=H:H --ulimit nproc=H:H localhost/busybox:bench true"
 	[ctr]="ctr -a SOCK -n bench run --rm --fifo-dir D --runc-root D --seccomp --cgroup /CG/ctr-N localhost/busybox:bench ctr-N true"
 )
-declare -A NAME=([ocid]="ocid container run --rm" [runc]="bare runc (runc spec)" [runc-ocidspec]="bare runc, ocid's config.json" [podman]="podman run --rm" [ctr]="ctr run --rm (containerd)")
+declare -A NAME=([ocid]="ocid container run --rm" [runc]="bare runc (runc spec)" [runc-ocidspec]="bare runc, ocid's config.json" [ocid-crun]="ocid container run --rm, crun" [crun]="bare crun (runc spec)" [crun-ocidspec]="bare crun, ocid's config.json" [podman]="podman run --rm" [ctr]="ctr run --rm (containerd)")
 
 # leftovers: checks that a tool left no container behind.
 leftovers() {
@@ -380,6 +441,10 @@ leftovers() {
 	[ "$n" = 0 ] || die "ocid left $n containers"
 	n=$("$RUNC" --root "$RUNTMP/runc" list -q | wc -l)
 	[ "$n" = 0 ] || die "runc left $n containers"
+	if [ "$WITH_CRUN" = 1 ]; then
+		n=$(crun --root "$RUNTMP/crun" list -q | wc -l)
+		[ "$n" = 0 ] || die "crun left $n containers"
+	fi
 	if [ "$PODMAN_OK" = 1 ]; then
 		n=$(pm ps -a -q | wc -l)
 		[ "$n" = 0 ] || die "podman left $n containers"
@@ -722,6 +787,7 @@ echo
 echo "Machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r)"
 echo "cgroups: $(if [ -d /sys/fs/cgroup/memory ]; then echo "v1 (hybrid)"; else echo v2; fi); root file system $(findmnt -no FSTYPE -T "$WORK") ($WORK); runroots on tmpfs ($RUNTMP)"
 echo "Tools: $("$OCID" --version) ($(go version "$OCID" 2>/dev/null | awk '{ print $2 }'), $(bytes_of "$OCID") bytes); $("$RUNC" --version | head -1) ($("$RUNC" --version | awk '/^go:/ { print $2 }'))"
+if [ "$WITH_CRUN" = 1 ]; then echo "       $(crun --version | head -1)$(if [ -n "${RUNTIME_BENCH_NS:-}" ]; then echo "; every tool in a private mount namespace without the cgroup2 mount (hybrid host: crun 1.8 refuses it)"; fi)"; fi
 if [ "$PODMAN_OK" = 1 ]; then echo "       $(podman --version), conmon $(conmon --version | awk 'NR == 1 { print $3 }')"; elif [ "$WITH_PODMAN" = 1 ]; then echo "       ${PODMAN_NOTE:-podman: not used}"; fi
 if [ "$CTR_OK" = 1 ]; then echo "       containerd $("$CONTAINERD_BIN" --version | awk '{ print $3 }'), ctr, containerd-shim-runc-v2"; elif [ "$WITH_CTR" = 1 ]; then echo "       ${CTR_NOTE:-containerd: not used}"; fi
 echo "Image: busybox $(/bin/busybox 2>&1 | head -1 | awk '{ print $2 }') (static, $(bytes_of /bin/busybox) bytes), one gzip layer $LAYER, config $CONFIG"
@@ -735,8 +801,11 @@ if want 1; then
 	echo
 	for tool in $TOOLS; do echo "    $tool: ${CMD[$tool]}"; done
 	echo
-	echo "| tool | median (ms) | p90 (ms) | min (ms) | max (ms) | median / bare runc | median / runc with ocid's config.json | runs |"
-	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+	echo "| tool | median (ms) | p90 (ms) | min (ms) | max (ms) | median / bare runc | median / runc with ocid's config.json | median / bare crun | runs |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+	mc=""
+	# shellcheck disable=SC2086
+	if [ "$WITH_CRUN" = 1 ]; then mc=$(median ${P1[crun]}); fi
 	# shellcheck disable=SC2086
 	mr=$(median ${P1[runc]})
 	# shellcheck disable=SC2086
@@ -744,7 +813,7 @@ if want 1; then
 	for tool in $TOOLS; do
 		# shellcheck disable=SC2086
 		read -r m p lo hi < <(stats ${P1[$tool]})
-		echo "| ${NAME[$tool]} | $(ms "$m") | $(ms "$p") | $(ms "$lo") | $(ms "$hi") | $(ratio "$m" "$mr") | $(ratio "$m" "$mo") | $RUNS |"
+		echo "| ${NAME[$tool]} | $(ms "$m") | $(ms "$p") | $(ms "$lo") | $(ms "$hi") | $(ratio "$m" "$mr") | $(ratio "$m" "$mo") | $(if [ -n "$mc" ]; then ratio "$m" "$mc"; else echo –; fi) | $RUNS |"
 	done
 	echo
 	echo "All runs (ms):"
