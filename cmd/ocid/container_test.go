@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -184,4 +185,33 @@ func TestContainersSurviveOcid(t *testing.T) {
 	e.ocid(append([]string{"container", "stop", "-t", "1", "fg"}, ids...)...).mustSucceed(t)
 	e.ocid(append([]string{"container", "rm", "fg"}, ids...)...).mustSucceed(t)
 	e.assertNothingLeft()
+}
+
+// Container commands collect garbage later (containerGC); others, and a
+// GOGC from the environment, keep Go's setting.
+func TestContainerGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	root := newRootCommand()
+	for _, tc := range []struct {
+		args []string
+		gogc string
+		want int
+	}{
+		{[]string{"container", "ps"}, "", 400},
+		{[]string{"image", "ls"}, "", 100},
+		{[]string{"container", "ps"}, "50", 100},
+	} {
+		debug.SetGCPercent(100)
+		if tc.gogc != "" {
+			t.Setenv("GOGC", tc.gogc)
+		}
+		cmd, _, err := root.Find(tc.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		containerGC(cmd)
+		if got := debug.SetGCPercent(100); got != tc.want {
+			t.Errorf("%v (GOGC=%q): GC percent %d, want %d", tc.args, tc.gogc, got, tc.want)
+		}
+	}
 }

@@ -83,6 +83,7 @@ func newRootCommand() *cobra.Command {
 
 // setup loads the configuration and applies the flags that override it.
 func (a *app) setup(cmd *cobra.Command) error {
+	containerGC(cmd)
 	explicit := cmd.Flags().Changed("ocid-config") || (cmd.Flags().Changed("config") && cmd.Flags().Lookup("config").Value.Type() == "string")
 	cfg, err := config.Load(a.configPath, explicit)
 	if err != nil {
