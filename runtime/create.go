@@ -16,6 +16,7 @@ import (
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/image"
 	"github.com/ocid-project/ocid/internal/cgpath"
+	"github.com/ocid-project/ocid/internal/cgwarm"
 	"github.com/ocid-project/ocid/internal/fsutil"
 	"github.com/ocid-project/ocid/internal/ident"
 	"github.com/ocid-project/ocid/internal/undo"
@@ -62,6 +63,9 @@ type CreateOptions struct {
 // containerd. Every step registers its undo, so a failure leaves nothing
 // behind.
 func (m *Manager) Create(ctx context.Context, o CreateOptions) (st *Status, err error) {
+	// The runtime moves the container into its cgroup at the start: the
+	// kernel's switch for that runs from now on (internal/cgwarm).
+	cgwarm.Prime()
 	u := &undo.Stack{}
 	defer u.RunIfFailed(&err)
 	id := o.ID
