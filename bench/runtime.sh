@@ -66,6 +66,12 @@
 #   RUNTIME_BENCH_PODMAN       0 to leave podman out (default 1: installed if missing)
 #   RUNTIME_BENCH_CONTAINERD   0 to leave containerd out (default 1)
 #   RUNTIME_BENCH_CRUN         0 to leave crun out (default 1: used if installed)
+#   RUNTIME_BENCH_GAP          seconds of quiet before each timed command in
+#                              part 1 (default 0: back to back). Moving a
+#                              process into a cgroup costs an RCU grace period
+#                              after a quiet spell (internal/cgwarm), so back to
+#                              back a tool's time depends on the one before it;
+#                              with a gap (0.1) every command starts quiet.
 #
 # crun 1.8 refuses a hybrid cgroup host (cgroup v1 with a cgroup2 mount at
 # /sys/fs/cgroup/unified, as here): with crun in use on such a host the
@@ -87,6 +93,8 @@ SETTLE=${RUNTIME_BENCH_SETTLE:-5}
 PRUNS=${RUNTIME_BENCH_PROFILE_RUNS:-10}
 case $PRUNS in '' | *[!0-9]* | 0) echo "RUNTIME_BENCH_PROFILE_RUNS must be >= 1" >&2; exit 2 ;; esac
 PARTS=${RUNTIME_BENCH_PARTS:-1 2 3}
+GAP=${RUNTIME_BENCH_GAP:-0}
+case $GAP in '' | *[!0-9.]*) echo "RUNTIME_BENCH_GAP must be a number of seconds" >&2; exit 2 ;; esac
 want() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 WITH_PODMAN=${RUNTIME_BENCH_PODMAN:-1}
 WITH_CTR=${RUNTIME_BENCH_CONTAINERD:-1}
@@ -372,6 +380,7 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 # prints the wall time in seconds. Exits the script if it fails.
 lifecycle() {
 	local tool=$1 n=$2 t0 t1 rc=0
+	if [ "$GAP" != 0 ]; then sleep "$GAP"; fi
 	case $tool in
 	ocid)
 		t0=$EPOCHREALTIME
@@ -797,7 +806,7 @@ if want 1; then
 	echo
 	echo "## Part 1: container lifecycle latency (busybox true: create, start, wait, delete)"
 	echo
-	echo "$RUNS timed runs per tool, strictly alternating, after two untimed warm-ups each; wall time of:"
+	echo "$RUNS timed runs per tool, strictly alternating, after two untimed warm-ups each$(if [ "$GAP" != 0 ]; then echo ", each after $GAP s of quiet"; else echo ", back to back"; fi); wall time of:"
 	echo
 	for tool in $TOOLS; do echo "    $tool: ${CMD[$tool]}"; done
 	echo
