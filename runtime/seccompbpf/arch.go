@@ -61,8 +61,8 @@ const x32SyscallBit = 0x40000000
 // through one multiplexing call each (socketcall, ipc), whose first
 // argument names the call. libseccomp adds a rule for the multiplexer
 // beside each rule for such a call; the compiler does not, and instead
-// builds a filter only where that extra rule changes nothing (see
-// rules.checkMultiplexed).
+// builds a filter only where that extra rule changes nothing: where the
+// multiplexer itself has the same action unconditionally (buildRules).
 var multiplexed = map[string]string{
 	"socket": "socketcall", "bind": "socketcall", "connect": "socketcall", "listen": "socketcall",
 	"accept": "socketcall", "getsockname": "socketcall", "getpeername": "socketcall",
