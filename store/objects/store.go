@@ -91,7 +91,6 @@ func (s *Store) makeLayout() error {
 	return nil
 }
 
-
 // Close releases the store's directory descriptors. Objects already linked
 // elsewhere are unaffected.
 func (s *Store) Close() error {
