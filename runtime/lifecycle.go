@@ -168,6 +168,13 @@ func (m *Manager) Stop(ctx context.Context, ref string, grace time.Duration) err
 	return nil
 }
 
+// runtimeDeleted reports whether the container's monitor deleted it from
+// the OCI runtime after it exited.
+func (m *Manager) runtimeDeleted(id string) bool {
+	_, err := os.Stat(filepath.Join(m.RunDir(id), monitor.RuntimeDeletedFile))
+	return err == nil
+}
+
 func (m *Manager) exited(id string) bool {
 	e, _ := monitor.ReadExit(m.RunDir(id))
 	return e != nil || !monitorAlive(m.RunDir(id))
@@ -245,14 +252,28 @@ func (m *Manager) Delete(ctx context.Context, ref string, force bool) error {
 	// runtime: no runtime process to run. (One whose start failed may
 	// have got as far as the runtime's state: that is deleted.)
 	cancelled := unstarted || c.Deferred && st.Started.IsZero() && st.State == Exited && st.Reason != monitor.ReasonStartError
-	if !cancelled {
+	if !cancelled && st.State == Running {
+		// Killed here; its monitor then records the exit and deletes it
+		// from the runtime, and no two runtime deletes race.
+		if err := h.Kill(ctx, c.ID, syscall.SIGKILL, true); err != nil && !m.exited(c.ID) {
+			// Not running yet (an older ocid's created container): the
+			// runtime's delete kills it.
+			if err := h.Delete(ctx, c.ID, true); err != nil {
+				return fmt.Errorf("deleting container %s from %s: %w", c.ID, h.Name, err)
+			}
+		}
+	}
+	// Also for an exited container: its monitor ends after it records
+	// the exit and deletes the container from the runtime, and the files
+	// must not go before it has.
+	m.waitExit(ctx, c.ID, 30*time.Second)
+	if !cancelled && !m.runtimeDeleted(c.ID) {
+		// A monitor that could not (or an older ocid's, which does not),
+		// or one that is gone with its container perhaps still running.
 		if err := h.Delete(ctx, c.ID, true); err != nil {
 			return fmt.Errorf("deleting container %s from %s: %w", c.ID, h.Name, err)
 		}
 	}
-	// Also for an exited container: its monitor ends just after it
-	// records the exit, and its files must not go before it has.
-	m.waitExit(ctx, c.ID, 30*time.Second)
 	if err := m.store.RemoveContainer(c.ID); err != nil {
 		return err
 	}

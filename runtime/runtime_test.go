@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/fixtures"
 	"github.com/ocid-project/ocid/runtime"
 	"github.com/ocid-project/ocid/runtime/attach"
@@ -359,5 +362,39 @@ func TestReopenLog(t *testing.T) {
 	pw.Close()
 	if err := e.rt.Stop(ctx, st.ID, time.Second); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An exited container is deleted from the OCI runtime by its monitor (as
+// containerd deletes a task at exit): its cgroups and the runtime's
+// state are gone before the container is removed, while ocid still
+// reports it exited with its code; the removal then has only ocid's
+// files to remove.
+func TestExitedContainerLeavesTheRuntime(t *testing.T) {
+	e := newEnv(t)
+	st := e.run(runtime.CreateOptions{Spec: sh("exit 7")})
+	if st.State != runtime.Exited || st.ExitCode != 7 {
+		t.Fatalf("status %+v", st)
+	}
+	out, err := exec.Command("runc", "--root", filepath.Join(e.dir, "run", "runtime", "runc"), "list", "-q").CombinedOutput()
+	if err != nil {
+		t.Fatalf("runc list: %v: %s", err, out)
+	}
+	if strings.Contains(string(out), st.ID) {
+		t.Fatalf("runc still has the exited container: %s", out)
+	}
+	for _, h := range []string{"memory", "pids", "cpu"} {
+		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup", h, e.cgParent, st.ID)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s cgroup of the exited container: %v", h, err)
+		}
+	}
+	if got, err := e.rt.Status(st.ID); err != nil || got.State != runtime.Exited || got.ExitCode != 7 {
+		t.Fatalf("status after the runtime's delete: %+v %v", got, err)
+	}
+	if err := e.rt.Delete(context.Background(), st.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rt.Status(st.ID); !errdefs.IsNotFound(err) {
+		t.Fatalf("after removal: %v", err)
 	}
 }

@@ -61,6 +61,11 @@ const (
 	ExitFile         = "exit.json"
 	// StartedFile holds the time the container was started (RFC 3339).
 	StartedFile = "started"
+	// RuntimeDeletedFile says the monitor deleted its exited container
+	// from the OCI runtime (its state and cgroups), as containerd deletes
+	// a task when it exits; removing the container then leaves only
+	// ocid's own files to remove.
+	RuntimeDeletedFile = "runtime-deleted"
 )
 
 // ReasonStartError is the exit reason of a container the runtime could

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +25,9 @@ import (
 // exited: a process that inherited stdout and outlives init must not keep
 // the monitor (and the exit status) waiting forever.
 const drainTimeout = 2 * time.Second
+
+// runtimeDeleteTimeout bounds the runtime's delete of an exited container.
+const runtimeDeleteTimeout = 30 * time.Second
 
 // Ready is what a monitor reports on its sync pipe once the container is
 // created (or could not be).
@@ -198,7 +202,28 @@ func (m *monitor) serve(ctl io.Closer) error {
 		ctl.Close()
 	}
 	m.io.closeAll()
+	m.deleteFromRuntime()
 	return nil
+}
+
+// deleteFromRuntime deletes the exited container from the OCI runtime:
+// its cgroups and the runtime's state go now, not when the container's
+// record is removed (which the kubelet may do much later), and that
+// removal no longer waits for a runtime process. Forced, so processes
+// left in the container's cgroup (a shared PID namespace) go with it.
+// Attached clients have heard the exit already; the monitor still exists
+// meanwhile, and whoever removes the container waits for it to end.
+func (m *monitor) deleteFromRuntime() {
+	ctx, cancel := context.WithTimeout(context.Background(), runtimeDeleteTimeout)
+	defer cancel()
+	rt := m.cfg.Runtime
+	if err := rt.Delete(ctx, m.cfg.ID, true); err != nil {
+		m.log.Error("deleting the exited container from the runtime (its removal will retry)", "error", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(m.cfg.Dir, RuntimeDeletedFile), nil, 0o600); err != nil {
+		m.log.Error("recording the runtime deletion", "error", err)
+	}
 }
 
 // copyOutput reads one output stream until it ends.
