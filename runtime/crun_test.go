@@ -18,35 +18,12 @@ import (
 	"github.com/ocid-project/ocid/runtime/seccompbpf"
 )
 
-// crunPath is test/critest/crun.sh: crun, run on a hybrid cgroup host
-// (which crun 1.8 refuses) without the cgroup2 mount in view.
-func crunPath(t *testing.T) string {
-	fixtures.RequireTool(t, "crun")
-	fixtures.RequireTool(t, "unshare")
-	p, err := filepath.Abs("../test/critest/crun.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fixtures.RequireTool(t, p)
-}
-
 // crun as a second handler runs containers through the same runtime
 // layer: output and exit codes, exec, stop with a grace period, removal
 // with nothing left (the env's cleanup checks mounts, cgroups, monitors).
 func TestCrunHandler(t *testing.T) {
 	e := newEnv(t)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := runtime.New(runtime.Options{
-		Store: e.st, Root: filepath.Join(e.dir, "root"), RunRoot: filepath.Join(e.dir, "run"),
-		MonitorCommand: []string{exe, "monitor"}, CgroupParent: e.cgParent,
-		Handlers: []runtime.Handler{{Name: "runc", Path: "runc"}, {Name: "crun", Path: crunPath(t)}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.manager(runtime.Handler{Name: "runc", Path: "runc"}, runtime.Handler{Name: "crun", Path: fixtures.Crun(t)})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
@@ -99,21 +76,9 @@ func TestCrunHandler(t *testing.T) {
 // the option crun compiles the profile itself (no annotation).
 func TestCrunPrecompiledSeccomp(t *testing.T) {
 	e := newEnv(t)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := runtime.New(runtime.Options{
-		Store: e.st, Root: filepath.Join(e.dir, "root"), RunRoot: filepath.Join(e.dir, "run"),
-		MonitorCommand: []string{exe, "monitor"}, CgroupParent: e.cgParent,
-		Handlers: []runtime.Handler{
-			{Name: "crun", Path: crunPath(t), SeccompBPF: runtime.SeccompBPFAlways},
-			{Name: "crun-own", Path: crunPath(t), SeccompBPF: runtime.SeccompBPFNever},
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := e.manager(
+		runtime.Handler{Name: "crun", Path: fixtures.Crun(t), SeccompBPF: runtime.SeccompBPFAlways},
+		runtime.Handler{Name: "crun-own", Path: fixtures.Crun(t), SeccompBPF: runtime.SeccompBPFNever})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, handler := range []string{"crun", "crun-own"} {

@@ -70,15 +70,15 @@ func newEnv(t *testing.T) *env {
 }
 
 // manager makes a Manager over the env's directories, as a new ocid
-// process would.
-func (e *env) manager() *runtime.Manager {
+// process would; without handlers, runc alone.
+func (e *env) manager(handlers ...runtime.Handler) *runtime.Manager {
 	exe, err := os.Executable()
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	rt, err := runtime.New(runtime.Options{
 		Store: e.st, Root: filepath.Join(e.dir, "root"), RunRoot: filepath.Join(e.dir, "run"),
-		MonitorCommand: []string{exe, "monitor"}, CgroupParent: e.cgParent,
+		MonitorCommand: []string{exe, "monitor"}, CgroupParent: e.cgParent, Handlers: handlers,
 	})
 	if err != nil {
 		e.t.Fatal(err)

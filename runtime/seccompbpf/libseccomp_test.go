@@ -156,7 +156,7 @@ func withoutNames(p *specs.LinuxSeccomp, names []string) *specs.LinuxSeccomp {
 // names crun warned (--debug) it does not know.
 func libseccompProgram(t *testing.T, p *specs.LinuxSeccomp) ([]unix.SockFilter, []string) {
 	t.Helper()
-	crun := crunPath(t)
+	crun := fixtures.Crun(t)
 	dir := t.TempDir()
 	bundle, state := filepath.Join(dir, "bundle"), filepath.Join(dir, "state")
 	for _, d := range []string{"proc", "dev"} {
@@ -298,16 +298,4 @@ func interestingValues(p *specs.LinuxSeccomp) []uint64 {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// crunPath is test/critest/crun.sh: crun, run on a hybrid cgroup host
-// (which crun 1.8 refuses) without the cgroup2 mount in view.
-func crunPath(t *testing.T) string {
-	fixtures.RequireTool(t, "crun")
-	fixtures.RequireTool(t, "unshare")
-	p, err := filepath.Abs("../../test/critest/crun.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fixtures.RequireTool(t, p)
 }
