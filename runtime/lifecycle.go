@@ -17,6 +17,7 @@ import (
 	"github.com/ocid-project/ocid/errdefs"
 	"github.com/ocid-project/ocid/internal/fsutil"
 	"github.com/ocid-project/ocid/runtime/monitor"
+	"github.com/ocid-project/ocid/runtime/oci"
 )
 
 // Start starts a created container's process.
@@ -156,14 +157,23 @@ func (m *Manager) Stop(ctx context.Context, ref string, grace time.Duration) err
 			return nil
 		}
 	}
-	if err := h.Kill(ctx, c.ID, syscall.SIGKILL, true); err != nil && !m.exited(c.ID) {
-		// A created container's init is not running yet: delete kills it.
-		if err := h.Delete(ctx, c.ID, true); err != nil {
-			return fmt.Errorf("killing container %s: %w", c.ID, err)
-		}
+	if err := m.kill(ctx, h, c.ID); err != nil {
+		return err
 	}
 	if !m.waitExit(ctx, c.ID, 30*time.Second) {
 		return fmt.Errorf("container %s did not exit after SIGKILL: %w", c.ID, errdefs.ErrUnavailable)
+	}
+	return nil
+}
+
+// kill sends SIGKILL to every process of the container. A created
+// container of an older ocid, whose init the runtime has not started, is
+// killed by the runtime's delete instead.
+func (m *Manager) kill(ctx context.Context, h *oci.Runtime, id string) error {
+	if err := h.Kill(ctx, id, syscall.SIGKILL, true); err != nil && !m.exited(id) {
+		if err := h.Delete(ctx, id, true); err != nil {
+			return fmt.Errorf("killing container %s: %w", id, err)
+		}
 	}
 	return nil
 }
@@ -255,12 +265,8 @@ func (m *Manager) Delete(ctx context.Context, ref string, force bool) error {
 	if !cancelled && st.State == Running {
 		// Killed here; its monitor then records the exit and deletes it
 		// from the runtime, and no two runtime deletes race.
-		if err := h.Kill(ctx, c.ID, syscall.SIGKILL, true); err != nil && !m.exited(c.ID) {
-			// Not running yet (an older ocid's created container): the
-			// runtime's delete kills it.
-			if err := h.Delete(ctx, c.ID, true); err != nil {
-				return fmt.Errorf("deleting container %s from %s: %w", c.ID, h.Name, err)
-			}
+		if err := m.kill(ctx, h, c.ID); err != nil {
+			return err
 		}
 	}
 	// Also for an exited container: its monitor ends after it records
